@@ -1,0 +1,264 @@
+"""What a check is, how it talks to the student's code, and how it fails.
+
+A check is a small function of a :class:`Context`. It asks the sandboxed child
+to run the student's code on inputs drawn here, compares the plain data that
+comes back with the reference computed here, and either returns a short
+success message or raises :class:`Fail` with a message that teaches.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Callable
+
+import numpy as np
+
+from .. import feedback
+from ..child import codec
+from ..sandbox.session import ChildCrashed, ChildError, ChildSession, ChildTimeout, StudentError
+
+VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
+DEFAULT_BUDGET_SECONDS = 60.0
+
+
+class Fail(Exception):
+    """The check failed; ``message`` says what was expected, seen, and how to fix it."""
+
+
+@dataclass(frozen=True)
+class Partial:
+    """A check that earns part of its points."""
+
+    fraction: float
+    message: str
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    points: float
+    fn: Callable
+    public: bool = False  # public checks are also in the student template's tests
+    gpu: bool = False  # runs only where JAX sees a GPU (or when asked)
+    tags: tuple = ()
+
+
+class CheckRegistry:
+    """The ordered checks of one assignment."""
+
+    def __init__(self, assignment: str):
+        self.assignment = assignment
+        self.checks: list[Check] = []
+
+    def check(self, name: str, *, points: float, public: bool = False, gpu: bool = False, tags: tuple = ()):
+        def register(fn):
+            if any(c.name == name for c in self.checks):
+                raise ValueError(f"duplicate check name {name!r} in {self.assignment}")
+            self.checks.append(Check(name=name, points=points, fn=fn, public=public, gpu=gpu, tags=tuple(tags)))
+            return fn
+
+        return register
+
+    @property
+    def max_score(self) -> float:
+        return sum(c.points for c in self.checks)
+
+
+# -- argument references ------------------------------------------------------
+@dataclass(frozen=True)
+class Attr:
+    """An attribute of a student module, e.g. ``Attr("State")``."""
+
+    name: str
+    module: str | None = None
+
+
+@dataclass(frozen=True)
+class Target:
+    """A callable built in the child from ``child/targets.py``."""
+
+    name: str
+    params: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Construct:
+    """``fn(*args, **kwargs)`` evaluated in the child, e.g. ``Construct(Attr("State"), (x, v))``."""
+
+    fn: object
+    args: tuple = ()
+    kwargs: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Key:
+    """A PRNG key built in the child: legacy ``PRNGKey(seed)`` or typed ``key(seed)``."""
+
+    seed: int
+    typed: bool = False
+
+
+@dataclass(frozen=True)
+class NumpyArray:
+    """An array handed to the student as a NumPy array rather than a JAX array."""
+
+    value: np.ndarray
+
+
+@dataclass(frozen=True)
+class NamedTupleValue:
+    """A NamedTuple instance built in the child (for pytrees)."""
+
+    type_name: str
+    fields: dict
+
+
+def encode_arg(value, module: str):
+    """Encode an argument for the child (see docs/ARCHITECTURE.md, child protocol)."""
+    if isinstance(value, Attr):
+        return {"__attr__": value.name, "module": value.module or module}
+    if isinstance(value, Target):
+        return {"__target__": value.name, "params": {k: encode_arg(v, module) for k, v in value.params.items()}}
+    if isinstance(value, Construct):
+        return {
+            "__call__": encode_arg(value.fn, module),
+            "args": [encode_arg(a, module) for a in value.args],
+            "kwargs": {k: encode_arg(v, module) for k, v in value.kwargs.items()},
+        }
+    if isinstance(value, Key):
+        return {"__key__": int(value.seed), "typed": bool(value.typed)}
+    if isinstance(value, NumpyArray):
+        return {**codec.encode_array(value.value), "kind": "numpy"}
+    if isinstance(value, NamedTupleValue):
+        return {"__namedtuple__": value.type_name, "fields": {k: encode_arg(v, module) for k, v in value.fields.items()}}
+    if isinstance(value, np.dtype) or (isinstance(value, type) and issubclass(value, np.generic)):
+        return {"__dtype__": np.dtype(value).name}
+    if isinstance(value, (np.ndarray, np.generic)):
+        return codec.encode_array(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return {"__float__": repr(value)}
+    if isinstance(value, tuple):
+        return {"__tuple__": [encode_arg(v, module) for v in value]}
+    if isinstance(value, list):
+        return [encode_arg(v, module) for v in value]
+    if isinstance(value, dict):
+        return {"__dict__": [[encode_arg(k, module), encode_arg(v, module)] for k, v in value.items()]}
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    raise TypeError(f"cannot send {type(value).__name__} to the child")
+
+
+# -- the context a check runs in ----------------------------------------------
+@dataclass
+class Context:
+    """Everything a check may use: the child, the reference, the student's source."""
+
+    assignment: str
+    session: ChildSession
+    reference: ModuleType
+    source: str
+    budget: float = DEFAULT_BUDGET_SECONDS
+    memo: dict = field(default_factory=dict)
+
+    def call(self, function: str, *args, transforms=(), timeout: float | None = None, **kwargs):
+        """Call ``assignments.<assignment>.<function>`` in the child; decoded plain data back."""
+        request = {
+            "op": "call",
+            "module": self.assignment,
+            "function": function,
+            "args": [encode_arg(a, self.assignment) for a in args],
+            "kwargs": {k: encode_arg(v, self.assignment) for k, v in kwargs.items()},
+            "transforms": list(transforms),
+        }
+        return codec.decode_value(self.session.request(request, timeout=timeout or self.budget))
+
+    def program(self, name: str, *args, timeout: float | None = None, **kwargs):
+        """Run a harness program from ``child/programs.py`` on the student's module."""
+        request = {
+            "op": "program",
+            "name": name,
+            "module": self.assignment,
+            "args": [encode_arg(a, self.assignment) for a in args],
+            "kwargs": {k: encode_arg(v, self.assignment) for k, v in kwargs.items()},
+        }
+        return codec.decode_value(self.session.request(request, timeout=timeout or self.budget))
+
+    def remember(self, key, compute: Callable):
+        """Run ``compute()`` once per grading; later checks reuse its value or its failure."""
+        if key not in self.memo:
+            try:
+                self.memo[key] = ("value", compute())
+            except (StudentError, ChildError, Fail) as exc:
+                self.memo[key] = ("error", exc)
+        kind, value = self.memo[key]
+        if kind == "error":
+            raise value
+        return value
+
+
+# -- helpers checks share ------------------------------------------------------
+def require_close(seen, expected, *, what: str, tolerance: float, fix: str = "") -> None:
+    message = feedback.compare_arrays(seen, expected, what=what, tolerance=tolerance, fix=fix)
+    if message is not None:
+        raise Fail(message)
+
+
+def require_dtype(seen, *, expected: str, what: str) -> None:
+    dtype = str(getattr(seen, "dtype", type(seen).__name__))
+    if dtype != expected:
+        raise Fail(feedback.describe_dtype_mismatch(what=what, expected=expected, seen=dtype))
+
+
+def as_float_array(value, *, what: str) -> np.ndarray:
+    """Re-cast child data to float64 in the parent; a non-numeric reply fails the check."""
+    try:
+        return np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise Fail(f"{what}: expected a numeric array, got {type(value).__name__} ({value!r:.200}).") from None
+
+
+def draw_examples(strategy, *, count: int, seed: int) -> list:
+    """A deterministic list of examples from a hypothesis strategy (no shrinking)."""
+    import hypothesis
+    from hypothesis import HealthCheck, Phase
+
+    examples: list = []
+
+    @hypothesis.seed(seed)
+    @hypothesis.settings(
+        max_examples=count,
+        database=None,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+        deadline=None,
+        derandomize=False,
+    )
+    @hypothesis.given(strategy)
+    def collect(example):
+        examples.append(example)
+
+    collect()
+    return examples[:count]
+
+
+def explain_failure(exc: BaseException) -> str:
+    """The student-facing text for an exception raised while a check ran."""
+    if isinstance(exc, Fail):
+        return str(exc)
+    if isinstance(exc, StudentError):
+        parts = [f"Your code raised {exc.type_name}: {exc.message}"]
+        if exc.traceback:
+            parts.append("Traceback (your files only):\n" + exc.traceback)
+        parts.append("How to fix: " + feedback.explain_error(exc.type_name, exc.message))
+        return "\n".join(parts)
+    if isinstance(exc, ChildTimeout):
+        return (
+            f"Time limit: {exc}. Each graded call has a {exc.seconds:.0f} s budget, compilation "
+            "included. Common causes: a Python loop over particles or steps inside jit (it unrolls "
+            "and compiles for minutes: use vmap or lax.scan), or recompiling on every call "
+            "(mark configuration arguments static, keep eps2/G/dt traced)."
+        )
+    if isinstance(exc, ChildCrashed):
+        return f"The process running your code stopped: {exc}. Checks after this one ran in a fresh process."
+    raise TypeError(f"not a check failure: {exc!r}")

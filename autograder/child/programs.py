@@ -1,0 +1,50 @@
+"""Named harness programs the grader can ask the child to run.
+
+A program composes student functions with JAX measurements (compile counts,
+traced-program size, gradients through a whole integration). Programs are
+public harness code: they hold no expected values and make no decisions.
+
+Each takes the student module first: ``program(mod, *args, **kwargs)``.
+"""
+from __future__ import annotations
+
+from . import probes
+
+_PROGRAMS: dict = {}
+
+
+def program(fn):
+    """Register ``fn`` under its own name."""
+    _PROGRAMS[fn.__name__] = fn
+    return fn
+
+
+def get(name: str):
+    try:
+        return _PROGRAMS[name]
+    except KeyError:
+        raise ValueError(f"unknown program {name!r}") from None
+
+
+@program
+def compile_counts(mod, function: str, calls: list, transforms: list = ()):
+    """Compiles and traces for each call of ``mod.function``: calls is [[args, kwargs], ...]."""
+    fn = probes.apply_transforms(getattr(mod, function), list(transforms))
+    return probes.count_compiles(fn, [(list(args), dict(kwargs)) for args, kwargs in calls])
+
+
+@program
+def traced_program(mod, function: str, args: list, kwargs: dict = None, static_argnums: list = ()):
+    """Size and primitive histogram of ``mod.function``'s traced program."""
+    return probes.traced_stats(getattr(mod, function), list(args), kwargs or {}, static_argnums=static_argnums)
+
+
+@program
+def is_jitted(mod, function: str):
+    """Whether the module attribute is a `jax.jit`-wrapped callable (has .lower)."""
+    fn = getattr(mod, function)
+    return bool(callable(getattr(fn, "lower", None)) and callable(getattr(fn, "trace", None)))
+
+
+# Assignment-specific programs register themselves on import.
+from . import programs_dynamics, programs_forces  # noqa: E402,F401

@@ -1,0 +1,207 @@
+"""A conversation with one sandboxed child: send a request, wait for the reply
+under a deadline enforced here in the parent, and start a fresh child when
+the last one hung, crashed or was killed.
+"""
+from __future__ import annotations
+
+import os
+import select
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from ..child import codec
+
+CHILD_RUNTIME = Path(__file__).resolve().parent.parent / "child"
+BOOTSTRAP = (
+    "import sys; sys.path.insert(0, sys.argv[1]); "
+    "from jaxgrade_child.server import main; main(sys.argv[2:])"
+)
+OUTPUT_TAIL_BYTES = 4000
+
+
+class ChildError(Exception):
+    """The child could not answer: base class for timeouts and crashes."""
+
+
+class ChildTimeout(ChildError):
+    def __init__(self, seconds: float):
+        super().__init__(f"the call did not finish within its {seconds:.0f} s budget")
+        self.seconds = seconds
+
+
+class ChildCrashed(ChildError):
+    pass
+
+
+class StudentError(Exception):
+    """The student's code raised; carries the child's description of it."""
+
+    def __init__(self, error: dict):
+        self.type_name = str(error.get("type", "Exception"))
+        self.message = str(error.get("message", ""))
+        self.traceback = str(error.get("traceback", ""))
+        super().__init__(f"{self.type_name}: {self.message}")
+
+
+class ChildSession:
+    """One sandboxed child at a time, restarted on demand.
+
+    ``staged_dir`` holds the staged submission (an ``assignments`` package).
+    """
+
+    def __init__(self, *, staged_dir: Path, limits=None, run_as: str | None = "nobody", extra_env: dict | None = None):
+        from . import Limits
+
+        self.staged_dir = Path(staged_dir)
+        self.limits = limits or Limits()
+        self.run_as = run_as
+        self.extra_env = dict(extra_env or {})
+        self.protections: dict = {}
+        self.starts = 0
+        self._proc = None
+        self._scratch: Path | None = None
+        self._to_child = self._from_child = -1
+
+    # -- lifecycle ---------------------------------------------------------
+    def start(self) -> None:
+        from . import spawn_child
+
+        self._scratch = Path(tempfile.mkdtemp(prefix="jaxgrade-child-"))
+        runtime = self._scratch / "runtime"
+        shutil.copytree(CHILD_RUNTIME, runtime / "jaxgrade_child", ignore=shutil.ignore_patterns("__pycache__"))
+        submission = self._scratch / "submission"
+        shutil.copytree(self.staged_dir, submission, symlinks=True)
+        (self._scratch / "tmp").mkdir()
+        req_r, req_w = os.pipe()
+        rep_r, rep_w = os.pipe()
+        argv = [sys.executable, "-I", "-c", BOOTSTRAP, str(runtime), str(req_r), str(rep_w), str(submission)]
+        env = {"XLA_FLAGS": "--xla_cpu_multi_thread_eigen=false", "JAX_PLATFORMS": os.environ.get("JAX_PLATFORMS", "")}
+        env.update(self.extra_env)
+        try:
+            self._proc, self.protections = spawn_child(
+                argv=argv,
+                scratch=self._scratch,
+                env={k: v for k, v in env.items() if v},
+                limits=self.limits,
+                stdout_path=self._scratch / "stdout.txt",
+                stderr_path=self._scratch / "stderr.txt",
+                pass_fds=(req_r, rep_w),
+                run_as=self.run_as,
+            )
+        finally:
+            os.close(req_r)
+            os.close(rep_w)
+        self._to_child, self._from_child = req_w, rep_r
+        os.set_blocking(self._to_child, False)
+        self.starts += 1
+
+    @property
+    def alive(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    def close(self) -> None:
+        """Kill the child and everything it started; remove its scratch folder."""
+        from . import kill_everything
+
+        if self._proc is not None:
+            kill_everything(self._proc.pid, uid=self.protections.get("uid", {}).get("uid"))
+            try:
+                self._proc.wait(timeout=10)
+            except Exception:
+                pass
+        for fd in (self._to_child, self._from_child):
+            if fd >= 0:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+        self._to_child = self._from_child = -1
+        self._proc = None
+        if self._scratch is not None:
+            shutil.rmtree(self._scratch, ignore_errors=True)
+            self._scratch = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # -- requests ----------------------------------------------------------
+    def request(self, message: dict, *, timeout: float):
+        """Send one request; return the reply's value or raise StudentError/ChildError."""
+        if not self.alive:
+            self.close()
+            self.start()
+        deadline = time.monotonic() + timeout
+        try:
+            self._send(message, deadline)
+            reply = codec.read_frame(lambda n: self._read(n, deadline))
+        except ChildTimeout:
+            self.close()
+            raise ChildTimeout(timeout) from None
+        except (codec.FrameError, OSError) as exc:
+            reason = self._death_reason(exc)
+            self.close()
+            raise ChildCrashed(reason) from None
+        if reply.get("ok") is True:
+            return reply.get("value")
+        error = reply.get("error")
+        raise StudentError(error if isinstance(error, dict) else {"type": "Exception", "message": "malformed error"})
+
+    def _send(self, message: dict, deadline: float) -> None:
+        body = codec.json.dumps(message, allow_nan=False).encode("utf-8")
+        view = memoryview(str(len(body)).encode("ascii") + b"\n" + body)
+        while view:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise ChildTimeout(0)
+            _, writable, _ = select.select([], [self._to_child], [], remaining)
+            if writable:
+                view = view[os.write(self._to_child, view):]
+
+    def _read(self, n: int, deadline: float) -> bytes:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise ChildTimeout(0)
+        readable, _, _ = select.select([self._from_child], [], [], remaining)
+        if not readable:
+            raise ChildTimeout(0)
+        return os.read(self._from_child, n)
+
+    def _death_reason(self, exc: Exception) -> str:
+        code = None
+        if self._proc is not None:
+            try:
+                code = self._proc.wait(timeout=5)
+            except Exception:
+                code = None
+        if code is None:
+            return f"the submission broke the connection to the grader ({exc})"
+        if code < 0:
+            import signal
+
+            name = signal.Signals(-code).name if -code in signal.Signals._value2member_map_ else str(-code)
+            hint = " (often: out of memory or a CPU-time limit)" if name in ("SIGKILL", "SIGXCPU", "SIGSEGV") else ""
+            return f"the process running your code was killed by {name}{hint}"
+        return f"the process running your code exited with status {code} (sys.exit/os._exit or a crash)"
+
+    def output_tail(self) -> str:
+        """The last few KB the child wrote to stdout and stderr (for the student)."""
+        if self._scratch is None:
+            return ""
+        parts = []
+        for name in ("stdout.txt", "stderr.txt"):
+            path = self._scratch / name
+            try:
+                with open(path, "rb") as fh:
+                    fh.seek(max(0, os.fstat(fh.fileno()).st_size - OUTPUT_TAIL_BYTES))
+                    text = fh.read().decode("utf-8", "replace")
+            except OSError:
+                continue
+            if text.strip():
+                parts.append(f"--- {name} (last {OUTPUT_TAIL_BYTES} bytes) ---\n{text}")
+        return "\n".join(parts)

@@ -1,0 +1,85 @@
+"""Finding and staging a submission.
+
+A submission is a whole student repo (``assignments/<module>.py``) or flat
+uploads (``<module>.py`` at the top, as Gradescope's upload dialog makes).
+Either way it is staged as an ``assignments`` package the child can import,
+copying regular files only: a symbolic link could otherwise make the grader,
+which may run as root, copy files the student must never see.
+"""
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+MAX_FILES = 200
+MAX_FILE_BYTES = 2 * 1024 * 1024
+SUPPORT_SOURCE = Path(__file__).resolve().parent.parent / "solutions"
+SUPPORT_FILES = ("jla.py",)
+SUPPORT_DATA = Path("data") / "jla"
+
+
+class SubmissionNotFound(Exception):
+    """The module being graded is not in the submission."""
+
+
+@dataclass(frozen=True)
+class StagedSubmission:
+    package_root: Path  # folder holding the ``assignments`` package
+    source_dir: Path  # where the student's files were found
+    files: tuple[str, ...]  # staged .py files, relative to the package
+
+
+def find_module_dir(submission: Path, module: str) -> Path:
+    """The folder that holds ``<module>.py``: repo layout first, then flat, then one level down."""
+    submission = Path(submission)
+    candidates = [submission / "assignments", submission]
+    for child in sorted(p for p in submission.iterdir() if p.is_dir() and not p.is_symlink()):
+        candidates += [child / "assignments", child]
+    for folder in candidates:
+        target = folder / f"{module}.py"
+        if target.is_file() and not target.is_symlink():
+            return folder
+    found = sorted(str(p.relative_to(submission)) for p in submission.rglob("*.py"))[:20]
+    raise SubmissionNotFound(
+        f"Could not find {module}.py in your submission. Upload assignments/{module}.py "
+        f"(or the whole repo). Python files found: {', '.join(found) or 'none'}."
+    )
+
+
+def _copy_regular_files(source: Path, dest: Path) -> list[str]:
+    copied = []
+    for path in sorted(source.rglob("*")):
+        rel = path.relative_to(source)
+        if any(part.startswith(".") or part == "__pycache__" for part in rel.parts):
+            continue
+        if path.is_symlink() or not path.is_file() or path.stat().st_size > MAX_FILE_BYTES:
+            continue
+        if len(copied) >= MAX_FILES:
+            break
+        target = dest / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target, follow_symlinks=False)
+        copied.append(str(rel))
+    return copied
+
+
+def stage_submission(*, submission: Path, module: str, dest: Path) -> StagedSubmission:
+    """Copy the student's files into ``dest/assignments`` plus the shipped support files."""
+    source = find_module_dir(Path(submission), module)
+    package = Path(dest) / "assignments"
+    package.mkdir(parents=True, exist_ok=True)
+    copied = [f for f in _copy_regular_files(source, package) if f.endswith(".py")]
+    if not (package / "__init__.py").exists():
+        (package / "__init__.py").write_text("")
+    for name in SUPPORT_FILES:
+        if not (package / name).exists():
+            shutil.copyfile(SUPPORT_SOURCE / name, package / name)
+    if not (package / SUPPORT_DATA).exists():
+        shutil.copytree(SUPPORT_SOURCE / SUPPORT_DATA, package / SUPPORT_DATA)
+    return StagedSubmission(package_root=Path(dest), source_dir=source, files=tuple(copied))
+
+
+def read_student_source(staged: StagedSubmission, module: str) -> str:
+    """The student's source text, for structural checks (read as text, never imported here)."""
+    return (staged.package_root / "assignments" / f"{module}.py").read_text(encoding="utf-8", errors="replace")
