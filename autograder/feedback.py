@@ -55,6 +55,15 @@ _HINTS = {
         "The call ran out of memory. Avoid materialising huge intermediate arrays "
         "and Python lists of arrays; vectorise with broadcasting or vmap instead."
     ),
+    "AttributeError": (
+        "A name the grader needs is missing or misspelled. Keep every function, "
+        "class and argument name exactly as the stub and the handout give them."
+    ),
+    "ModuleNotFoundError": (
+        "Your code imports a module the grader does not have. Use only jax, numpy "
+        "and the standard library, and import your own helpers as `assignments.<name>`."
+    ),
+    "SyntaxError": "Python could not parse your file: fix the line the message names (run `python -m py_compile` on it).",
     "RecursionError": "The call recursed without end; check your loop/recursion exit.",
 }
 

@@ -86,9 +86,10 @@ def grade_submission(
                 run_gpu_checks=_gpu_available() if run_gpu_checks is None else run_gpu_checks,
                 extra=extra,
             )
-            output_tail = session.output_tail()
         finally:
             session.close()  # every process the submission started is gone before we write
+        output_tail = session.output_tail()
+        session.discard_output()
         if output_tail:
             outcome = results_mod.GradingOutcome(
                 assignment=outcome.assignment,
@@ -103,12 +104,12 @@ def _grade_staged(*, session, staged_source, assignment, registry, specs, budget
     reference = importlib.import_module(f"solutions.{assignment}")
     ctx = framework.Context(assignment=assignment, session=session, reference=reference, source=staged_source, budget=budget)
     try:
-        imported = session.request({"op": "import", "module": assignment}, timeout=budget)
+        session.request({"op": "import", "module": assignment}, timeout=budget)
     except (StudentError, ChildError) as exc:
         reason = f"Importing assignments.{assignment} failed, so no check could run.\n" + framework.explain_failure(exc)
         extra = dict(extra, protections=session.protections)
         return results_mod.crash_outcome(assignment=assignment, check_specs=specs, reason=reason, extra_data=extra)
-    extra = dict(extra, protections=session.protections, import_seconds=round(float(imported["seconds"]), 3))
+    extra = dict(extra, protections=session.protections)
     print(describe_protections(session.protections))  # run_autograder's stdout: instructors only
     checks = []
     for check, visibility in specs:

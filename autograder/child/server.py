@@ -102,7 +102,7 @@ class Server:
                 reply = {"ok": True, "value": self.handle(request)}
             except BaseException as exc:  # the student's SystemExit/KeyboardInterrupt too
                 reply = {"ok": False, "error": describe_exception(exc, self.submission_dir)}
-            codec.write_frame(reply_fd, reply)
+            codec.write_frame(reply_fd, dict(reply, id=request.get("id")))
 
 
 def main(argv=None):

@@ -63,12 +63,18 @@ class ChildSession:
         self.starts = 0
         self._proc = None
         self._scratch: Path | None = None
+        self._private: Path | None = None
+        self._next_id = 0
         self._to_child = self._from_child = -1
 
     # -- lifecycle ---------------------------------------------------------
     def start(self) -> None:
-        from . import spawn_child
+        from . import become_subreaper, spawn_child
 
+        become_subreaper()  # orphans of the submission reparent here, where the reaper finds them
+        # Scratch belongs to the child; its output files live beside it, in a folder only
+        # the grader can write, so the child cannot swap them for links to hidden files.
+        self._private = Path(tempfile.mkdtemp(prefix="jaxgrade-output-"))
         self._scratch = Path(tempfile.mkdtemp(prefix="jaxgrade-child-"))
         runtime = self._scratch / "runtime"
         shutil.copytree(CHILD_RUNTIME, runtime / "jaxgrade_child", ignore=shutil.ignore_patterns("__pycache__"))
@@ -86,8 +92,8 @@ class ChildSession:
                 scratch=self._scratch,
                 env={k: v for k, v in env.items() if v},
                 limits=self.limits,
-                stdout_path=self._scratch / "stdout.txt",
-                stderr_path=self._scratch / "stderr.txt",
+                stdout_path=self._private / "stdout.txt",
+                stderr_path=self._private / "stderr.txt",
                 pass_fds=(req_r, rep_w),
                 run_as=self.run_as,
             )
@@ -107,7 +113,9 @@ class ChildSession:
         from . import kill_everything
 
         if self._proc is not None:
-            kill_everything(self._proc.pid, uid=self.protections.get("uid", {}).get("uid"))
+            # By process group and by descent (we are a subreaper), never by uid: on a
+            # shared machine other processes may run as the same unprivileged user.
+            kill_everything(self._proc.pid)
             try:
                 self._proc.wait(timeout=10)
             except Exception:
@@ -124,22 +132,30 @@ class ChildSession:
             shutil.rmtree(self._scratch, ignore_errors=True)
             self._scratch = None
 
+    def discard_output(self) -> None:
+        if self._private is not None:
+            shutil.rmtree(self._private, ignore_errors=True)
+            self._private = None
+
     def __enter__(self):
         return self
 
     def __exit__(self, *exc):
         self.close()
+        self.discard_output()
 
     # -- requests ----------------------------------------------------------
     def request(self, message: dict, *, timeout: float):
         """Send one request; return the reply's value or raise StudentError/ChildError."""
         if not self.alive:
             self.close()
+            self.discard_output()
             self.start()
         deadline = time.monotonic() + timeout
+        self._next_id += 1
         try:
-            self._send(message, deadline)
-            reply = codec.read_frame(lambda n: self._read(n, deadline))
+            self._send(dict(message, id=self._next_id), deadline)
+            reply = self._read_reply(self._next_id, deadline)
         except ChildTimeout:
             self.close()
             raise ChildTimeout(timeout) from None
@@ -151,6 +167,13 @@ class ChildSession:
             return reply.get("value")
         error = reply.get("error")
         raise StudentError(error if isinstance(error, dict) else {"type": "Exception", "message": "malformed error"})
+
+    def _read_reply(self, request_id: int, deadline: float) -> dict:
+        """The reply carrying our request's id; frames written by anyone else are skipped."""
+        while True:
+            reply = codec.read_frame(lambda n: self._read(n, deadline))
+            if reply.get("id") == request_id:
+                return reply
 
     def _send(self, message: dict, deadline: float) -> None:
         body = codec.json.dumps(message, allow_nan=False).encode("utf-8")
@@ -191,11 +214,11 @@ class ChildSession:
 
     def output_tail(self) -> str:
         """The last few KB the child wrote to stdout and stderr (for the student)."""
-        if self._scratch is None:
+        if self._private is None:
             return ""
         parts = []
         for name in ("stdout.txt", "stderr.txt"):
-            path = self._scratch / name
+            path = self._private / name
             try:
                 with open(path, "rb") as fh:
                     fh.seek(max(0, os.fstat(fh.fileno()).st_size - OUTPUT_TAIL_BYTES))

@@ -1,23 +1,36 @@
-"""Finding processes a graded submission left behind."""
+"""Finding processes a graded submission left behind.
+
+The grader makes itself a subreaper, so anything a submission started that
+survived grading would now be a descendant of this (the test) process.
+"""
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-CHILD_MARKER = b"jaxgrade-child-"  # every child's command line names its scratch folder
+
+def _parents() -> dict[int, tuple[int, str]]:
+    table = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            state, ppid = (entry / "stat").read_text().rsplit(")", 1)[1].split()[:2]
+        except (OSError, ValueError):
+            continue
+        table[int(entry.name)] = (int(ppid), state)
+    return table
 
 
 def leftover_child_processes() -> list[int]:
-    """PIDs of live (non-zombie) processes whose command line names a child scratch folder."""
+    """PIDs of live (non-zombie) descendants of this process."""
+    table, me = _parents(), os.getpid()
     found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
-            continue
-        try:
-            cmdline = (entry / "cmdline").read_bytes()
-            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
-        except OSError:
-            continue
-        if CHILD_MARKER in cmdline and state != "Z":
-            found.append(int(entry.name))
-    return found
+    for pid, (ppid, state) in table.items():
+        seen = set()
+        while ppid not in (0, 1, me) and ppid in table and ppid not in seen:
+            seen.add(ppid)
+            ppid = table[ppid][0]
+        if ppid == me and pid != me and state != "Z":
+            found.append(pid)
+    return sorted(found)

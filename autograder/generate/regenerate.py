@@ -1,0 +1,214 @@
+"""Generate everything students get from ``solutions/``, or check it is current.
+
+One source of truth: the reference modules (with solution markers), the
+handouts and the public tests under ``solutions/`` produce
+
+- ``assignments/``: the stub package (stubs, ``jla.py``, ``data/jla/``);
+- ``student_template/``: the repository students clone (README, packaging,
+  the same stubs, handouts, public tests with fixtures, CI workflow).
+
+Generation first plans every output in memory, then either writes what
+changed or reports what differs. Text files are compared byte for byte;
+fixtures by value (see ``fixture_files``). Nothing generated carries a
+timestamp or a machine-specific path.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..checks import ASSIGNMENTS
+from . import template
+from .fixture_files import fixture_difference, npz_bytes, read_npz
+from .markers import strip_solutions
+
+PACKAGE_DIR = "assignments"
+TEMPLATE_DIR = "student_template"
+GENERATED_TREES = (PACKAGE_DIR, TEMPLATE_DIR)
+
+# Left behind by running Python or pytest inside a generated tree; never
+# generated, never reported as stale.
+_SCRATCH_DIRS = {"__pycache__", ".pytest_cache", ".hypothesis", ".venv", ".ipynb_checkpoints"}
+_SCRATCH_SUFFIXES = (".pyc", ".egg-info")
+
+_CODE_ROOT = Path(__file__).resolve().parents[2]  # the folder holding `autograder`
+_WORKER_TIMEOUT_S = 600
+
+
+class GenerationError(RuntimeError):
+    """A source under ``solutions/`` is missing or produces broken output."""
+
+
+@dataclass(frozen=True)
+class Fixture:
+    """A planned ``.npz`` fixture, compared by value rather than by bytes."""
+
+    arrays: dict[str, np.ndarray]
+
+
+def regenerate(*, root: Path, check: bool = False) -> list[str]:
+    """Write the generated trees under ``root``, or check them.
+
+    Returns the paths (relative to ``root``, sorted, with ``/``) that were
+    written or removed; with ``check=True`` nothing is written and the
+    result lists the paths that differ from what would be generated,
+    including missing files and stale extra ones. Empty means up to date.
+    """
+    root = Path(root).resolve()
+    planned = plan(root=root)
+    existing = _existing_files(root)
+    differing = sorted(path for path, content in planned.items() if _differs(root / path, content))
+    stale = sorted(existing - set(planned))
+    if check:
+        return sorted(differing + stale)
+    for path in differing:
+        _write(root / path, planned[path])
+    for path in stale:
+        _remove(root, path)
+    return sorted(differing + stale)
+
+
+def plan(*, root: Path) -> dict[str, bytes | Fixture]:
+    """Every generated file: relative path -> bytes (text) or ``Fixture``."""
+    solutions = root / "solutions"
+    if not solutions.is_dir():
+        raise GenerationError(f"{solutions} does not exist: run from the repository root or pass root=")
+    package = _package_files(solutions)
+    files: dict[str, bytes | Fixture] = {f"{PACKAGE_DIR}/{path}": data for path, data in package.items()}
+    for path, content in _template_files(root, package).items():
+        files[f"{TEMPLATE_DIR}/{path}"] = content
+    # Last, because it is slow: every cheaper source problem is reported first.
+    for name, fixture in _compute_fixtures(root, package).items():
+        files[f"{TEMPLATE_DIR}/tests/fixtures/{name}.npz"] = fixture
+    return files
+
+
+def _package_files(solutions: Path) -> dict[str, bytes]:
+    """The stub package: relative path inside ``assignments/`` -> bytes."""
+    files = {"__init__.py": template.ASSIGNMENTS_INIT.encode()}
+    for name in ASSIGNMENTS:
+        source = _require(solutions / f"{name}.py", what="reference solution")
+        stub = strip_solutions(source.read_text(encoding="utf-8"), filename=f"solutions/{name}.py")
+        files[f"{name}.py"] = stub.encode("utf-8")
+    files["jla.py"] = _require(solutions / "jla.py", what="JLA loader").read_bytes()
+    data_dir = _require(solutions / "data" / "jla", what="JLA data folder")
+    for path in _source_files(data_dir):
+        files[f"data/jla/{path}"] = (data_dir / path).read_bytes()
+    return files
+
+
+def _template_files(root: Path, package: dict[str, bytes]) -> dict[str, bytes]:
+    """The student template without its fixtures: relative path -> bytes."""
+    solutions = root / "solutions"
+    files = {
+        "README.md": template.readme(ASSIGNMENTS).encode(),
+        "pyproject.toml": template.pyproject().encode(),
+        "requirements.txt": template.requirements().encode(),
+        ".gitignore": template.GITIGNORE.encode(),
+        ".github/workflows/classroom.yml": template.classroom_workflow().encode(),
+    }
+    files.update({f"{PACKAGE_DIR}/{path}": data for path, data in package.items()})
+
+    handouts = _require(solutions / "handouts", what="handout folder")
+    tests = _require(solutions / "public_tests", what="public test folder")
+    for name in ASSIGNMENTS:
+        _require(handouts / f"{name}.md", what="handout")
+        _require(tests / f"test_{name}.py", what="public test file")
+    for path in _source_files(handouts):
+        files[f"handouts/{path}"] = (handouts / path).read_bytes()
+    for path in _source_files(tests):
+        files[f"tests/{path}"] = (tests / path).read_bytes()
+    feedback = _require(root / "autograder" / "feedback.py", what="feedback module")
+    files["tests/jaxgrade_feedback.py"] = feedback.read_bytes()
+    return files
+
+
+def _compute_fixtures(root: Path, package: dict[str, bytes]) -> dict[str, Fixture]:
+    """Import the new stubs and compute the fixtures, in a fresh process."""
+    with tempfile.TemporaryDirectory(prefix="jaxgrade-generate-") as scratch:
+        scratch = Path(scratch)
+        for path, data in package.items():
+            target = scratch / "stubs" / PACKAGE_DIR / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        out = scratch / "fixtures"
+        out.mkdir()
+        env = dict(os.environ, JAX_PLATFORMS="cpu", PYTHONPATH=str(_CODE_ROOT))
+        command = [sys.executable, "-m", "autograder.generate.worker",
+                   "--root", str(root), "--stubs", str(scratch / "stubs"), "--out", str(out)]
+        result = subprocess.run(command, cwd=scratch, env=env, capture_output=True, text=True,
+                                timeout=_WORKER_TIMEOUT_S)
+        if result.returncode != 0:
+            raise GenerationError(
+                "computing the public-test fixtures failed:\n" + result.stderr.strip()[-4000:]
+            )
+        fixtures = {}
+        for name in ASSIGNMENTS:
+            with np.load(out / f"{name}.npz", allow_pickle=False) as data:
+                fixtures[name] = Fixture({key: data[key] for key in data.files})
+        return fixtures
+
+
+def _differs(path: Path, content: bytes | Fixture) -> bool:
+    if not path.is_file():
+        return True
+    if isinstance(content, Fixture):
+        try:
+            existing = read_npz(path.read_bytes())
+        except Exception:  # unreadable counts as different; it will be rewritten
+            return True
+        return fixture_difference(content.arrays, existing) is not None
+    return path.read_bytes() != content
+
+
+def _write(path: Path, content: bytes | Fixture) -> None:
+    data = npz_bytes(content.arrays) if isinstance(content, Fixture) else content
+    if path.is_dir():
+        shutil.rmtree(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+
+
+def _existing_files(root: Path) -> set[str]:
+    found = set()
+    for tree in GENERATED_TREES:
+        base = root / tree
+        if base.is_dir():
+            found.update(f"{tree}/{path}" for path in _source_files(base))
+    return found
+
+
+def _source_files(base: Path) -> list[str]:
+    """Files under ``base`` (relative, ``/``-separated, sorted), scratch skipped."""
+    files = []
+    for directory, subdirs, names in os.walk(base):
+        subdirs[:] = sorted(d for d in subdirs if d not in _SCRATCH_DIRS and not d.endswith(_SCRATCH_SUFFIXES))
+        for name in names:
+            if name.endswith(_SCRATCH_SUFFIXES) or name == ".DS_Store":
+                continue
+            files.append((Path(directory) / name).relative_to(base).as_posix())
+    return sorted(files)
+
+
+def _remove(root: Path, path: str) -> None:
+    """Delete a stale file, then the folders it leaves empty (not the tree itself)."""
+    target = root / path
+    target.unlink()
+    tree_root = root / path.split("/", 1)[0]
+    folder = target.parent
+    while folder != tree_root and not any(folder.iterdir()):
+        folder.rmdir()
+        folder = folder.parent
+
+
+def _require(path: Path, *, what: str) -> Path:
+    if not path.exists():
+        raise GenerationError(f"missing {what}: {path} (sources of generated files live under solutions/)")
+    return path

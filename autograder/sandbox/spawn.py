@@ -1,0 +1,272 @@
+"""Start a child process confined by the launcher, and read what protected it.
+
+The grader is multi-threaded (JAX starts threads), so nothing may run between
+fork and exec in it: no `preexec_fn`. Instead it starts `launcher.py` in a
+fresh single-threaded interpreter, which confines itself and then executes
+the real child. This module prepares that launch: the user to run as, the
+scratch folder, the environment and the Landlock rules, and it waits for the
+launcher's report before handing the process back.
+"""
+import json
+import os
+import pwd
+import select
+import stat
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from autograder.sandbox import fs_policy
+
+GiB = 2**30
+MiB = 2**20
+LAUNCHER = Path(__file__).resolve().with_name("launcher.py")
+_REPORT_TIMEOUT_S = 60.0
+_BASE_PATH = "/usr/local/bin:/usr/bin:/bin"
+
+
+def _default_nproc() -> int:
+    # XLA starts thread pools sized by the core count, and the kernel counts
+    # threads against RLIMIT_NPROC: scale the allowance with the machine.
+    return 128 + 4 * (os.cpu_count() or 1)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits for one child.
+
+    memory_bytes: private writable memory (RLIMIT_DATA). `import jax` plus small
+        jitted functions measured ~350 MB here; RLIMIT_AS is not used because XLA
+        reserves far more address space than it touches (it aborted at 1 GiB).
+    nproc: tasks (processes + threads) the child may run, itself included, on
+        top of what its uid already runs (the kernel counts per uid).
+    fsize_bytes: largest file it may write, its stdout/stderr files included.
+    cpu_seconds: CPU time of the whole child, a backstop behind wall-clock timeouts.
+    """
+
+    memory_bytes: int = 4 * GiB
+    nproc: int = field(default_factory=_default_nproc)
+    fsize_bytes: int = 64 * MiB
+    cpu_seconds: int = 600
+
+
+class SandboxStartError(RuntimeError):
+    """The launcher failed before the child could run; the message says why."""
+
+
+@dataclass(frozen=True)
+class RunAs:
+    uid: int
+    gid: int
+    name: str
+
+
+def resolve_user(run_as: str) -> RunAs:
+    """A user name, or a numeric "uid" / "uid:gid" (no passwd entry needed)."""
+    uid_text, _, gid_text = run_as.partition(":")
+    if uid_text.isdigit():
+        uid = int(uid_text)
+        return RunAs(uid, int(gid_text) if gid_text.isdigit() else uid, run_as)
+    entry = pwd.getpwnam(run_as)
+    return RunAs(entry.pw_uid, entry.pw_gid, run_as)
+
+
+def _permits(st: os.stat_result, who: RunAs, bits: str) -> bool:
+    """Whether the mode bits let `who` (with no extra groups) have `bits` of r/w/x."""
+    shift = 6 if st.st_uid == who.uid else 3 if st.st_gid == who.gid else 0
+    masks = {"r": stat.S_IROTH, "w": stat.S_IWOTH, "x": stat.S_IXOTH}
+    return all(st.st_mode & (masks[b] << shift) for b in bits)
+
+
+def unreachable_reason(path: Path, who: RunAs, bits: str) -> str | None:
+    """Why `who` cannot use `path` with `bits`, or None if it can.
+
+    Checks search permission on every folder on the way, both along the path as
+    written and along its resolved form (a symlinked interpreter needs both).
+    """
+    try:
+        for form in (Path(os.path.abspath(path)), Path(os.path.realpath(path))):
+            for folder in reversed(form.parents):
+                if not _permits(os.stat(folder), who, "x"):
+                    return f"{folder} is not searchable by uid {who.uid}"
+        if not _permits(os.stat(path), who, bits):
+            return f"{path} lacks '{bits}' permission for uid {who.uid}"
+    except OSError as error:
+        return f"{path} cannot be checked: {error.strerror}"
+    return None
+
+
+def plan_user(run_as: str | None, *, interpreter: str, scratch: Path,
+              readable_paths=()) -> tuple[RunAs | None, str]:
+    """The user to switch to, or None and the reason for staying.
+
+    Staying is the graceful fallback: when the interpreter, its libraries or
+    the scratch folder are out of reach of the other user, switching would make
+    the child fail to start, so we record why and keep the current user.
+    """
+    if run_as is None:
+        return None, "not requested"
+    if os.geteuid() != 0:
+        return None, f"needs root to switch users; running as uid {os.geteuid()}"
+    try:
+        who = resolve_user(run_as)
+    except KeyError:
+        return None, f"user {run_as!r} does not exist"
+    needs = [(Path(interpreter), "rx"), (scratch.parent, "x")]
+    needs += [(p, "rx") for p in fs_policy.python_dirs()]
+    needs += [(p, "r") for p in fs_policy.venv_config(interpreter)]
+    needs += [(Path(p), "r") for p in readable_paths if os.path.exists(p)]
+    for path, bits in needs:
+        reason = unreachable_reason(path, who, bits)
+        if reason:
+            return None, f"kept the grader's user because {reason}"
+    return who, ""
+
+
+def prepare_scratch(scratch: Path) -> Path:
+    """Create scratch (and its tmp/) private to its owner; returns its real path."""
+    scratch = Path(os.path.realpath(scratch))
+    scratch.mkdir(parents=True, exist_ok=True)
+    (scratch / "tmp").mkdir(exist_ok=True)
+    os.chmod(scratch, 0o700)
+    return scratch
+
+
+def _hand_over(scratch: Path, who: RunAs) -> None:
+    """Give the scratch tree to the child's user, without following links."""
+    for folder, dirs, files in os.walk(scratch):
+        for name in dirs + files:
+            os.lchown(os.path.join(folder, name), who.uid, who.gid)
+    os.lchown(scratch, who.uid, who.gid)
+
+
+def child_environment(scratch: Path, extra: dict) -> dict:
+    """A cleared environment: only what a Python child needs, plus `extra`."""
+    env = {
+        "PATH": _BASE_PATH,
+        "HOME": str(scratch),
+        "TMPDIR": str(scratch / "tmp"),
+        "LANG": "C.UTF-8",
+    }
+    env.update({str(k): str(v) for k, v in extra.items()})
+    return env
+
+
+def _read_status(fd: int, proc: subprocess.Popen) -> list[dict]:
+    """Every JSON line the launcher wrote, up to end of file (exec closes it)."""
+    chunks, deadline = [], time.monotonic() + _REPORT_TIMEOUT_S
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            proc.kill()
+            raise SandboxStartError(f"the launcher sent no report within {_REPORT_TIMEOUT_S:.0f} s")
+        ready, _, _ = select.select([fd], [], [], remaining)
+        if ready:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    text = b"".join(chunks).decode(errors="replace")
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def _tail(path: Path, limit: int = 2000) -> str:
+    try:
+        return path.read_bytes()[-limit:].decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def _interpret(messages: list[dict], proc: subprocess.Popen, stderr_path: Path) -> dict:
+    report = next((m["protections"] for m in messages if "protections" in m), None)
+    problem = next((m.get("fatal") or m.get("exec_error") for m in messages
+                    if "fatal" in m or "exec_error" in m), None)
+    if report is not None and problem is None:
+        return report
+    proc.wait(timeout=10)
+    why = problem or f"the launcher exited with status {proc.returncode} and no report"
+    raise SandboxStartError(f"could not start the child: {why}\n{_tail(stderr_path)}".rstrip())
+
+
+def launcher_config(*, argv: list[str], scratch: Path, env: dict, limits: Limits,
+                    who: RunAs | None, why_not: str, readable_paths=()) -> dict:
+    """The launcher's configuration with every protection requested.
+
+    Tests switch single layers off in it to show that each one holds alone;
+    the status fd is filled in by `start_launcher`.
+    """
+    rules = fs_policy.build_rules(interpreter=argv[0], scratch=scratch,
+                                  readable_paths=readable_paths)
+    return {
+        "argv": argv,
+        "env": child_environment(scratch, env),
+        "limits": asdict(limits),
+        "run_as": asdict(who) if who else None,
+        "run_as_reason": why_not,
+        "network_namespace": True,
+        "drop_capabilities": True,
+        "landlock": {key: rules[key] for key in ("read_execute", "read_write", "list_only")},
+        "seccomp": True,
+    }
+
+
+def start_launcher(config: dict, *, scratch: Path, stdout_path: Path, stderr_path: Path,
+                   pass_fds: tuple[int, ...] = ()) -> tuple[subprocess.Popen, dict]:
+    """Run the launcher with `config`; return its process and report once it has exec'd."""
+    status_r, status_w = os.pipe()
+    config = {**config, "status_fd": status_w}
+    try:
+        with open(stdout_path, "wb") as out, open(stderr_path, "wb") as err:
+            proc = subprocess.Popen(
+                [sys.executable, "-I", "-S", str(LAUNCHER), json.dumps(config)],
+                stdin=subprocess.DEVNULL, stdout=out, stderr=err, cwd=scratch,
+                env={"LANG": "C.UTF-8"}, pass_fds=(*pass_fds, status_w),
+                start_new_session=True, close_fds=True,
+            )
+        os.close(status_w)
+        status_w = -1
+        messages = _read_status(status_r, proc)
+    finally:
+        if status_w >= 0:
+            os.close(status_w)
+        os.close(status_r)
+    return proc, _interpret(messages, proc, Path(stderr_path))
+
+
+def spawn_child(*, argv, scratch: Path, env: dict, limits: Limits,
+                stdout_path: Path, stderr_path: Path, pass_fds: tuple[int, ...] = (),
+                readable_paths=(), run_as: str | None = "nobody",
+                ) -> tuple[subprocess.Popen, dict]:
+    """Start `argv` confined, in its own session, with `scratch` as its only writable folder.
+
+    argv[0] must be an absolute interpreter path (e.g. sys.executable). The
+    child's stdout/stderr go to the given files (RLIMIT_FSIZE caps them);
+    `pass_fds` stay open in the child (the protocol pipes); `readable_paths`
+    are extra read-only grants. The child runs as `run_as` (a name or a
+    numeric "uid[:gid]") when the grader is root and that user can reach the
+    interpreter, its libraries and scratch's parent folder; otherwise it stays
+    on the grader's user and the report says why. Scratch's parent folders
+    must be searchable by that user (mode o+x; pytest's tmp_path is not).
+
+    Returns the launcher's process (its pid is the child's pid, process group
+    and session once it has exec'd) and the protections report
+    {name: {"active": bool, "detail": str}}; "separate_user" also carries
+    "uid" when active. Raises SandboxStartError if the child could not start.
+    """
+    argv = [str(a) for a in argv]
+    if not os.path.isabs(argv[0]):
+        raise ValueError(f"argv[0] must be an absolute path, got {argv[0]!r}")
+    scratch = prepare_scratch(scratch)
+    who, why_not = plan_user(run_as, interpreter=argv[0], scratch=scratch,
+                             readable_paths=readable_paths)
+    if who is not None:
+        _hand_over(scratch, who)
+    config = launcher_config(argv=argv, scratch=scratch, env=env, limits=limits, who=who,
+                             why_not=why_not, readable_paths=readable_paths)
+    proc, report = start_launcher(config, scratch=scratch, stdout_path=stdout_path,
+                                  stderr_path=stderr_path, pass_fds=pass_fds)
+    if who is not None and report["separate_user"]["active"]:
+        report["separate_user"]["uid"] = who.uid
+    return proc, report

@@ -1,0 +1,104 @@
+"""Public tests for ``assignments/hmc.py`` (a subset of the graded checks)."""
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from assignments import hmc as student
+from assignments.jla import load_jla
+from fixture_inputs import load_fixture, standard_normal_log_prob
+from public_helpers import assert_close, assert_dtype, assert_finite, primitive_names
+
+FIXTURE = load_fixture("hmc")
+STEP_SIZE = float(FIXTURE["step_size"])
+N_LEAPFROG = int(FIXTURE["n_leapfrog"])
+N_SAMPLES = int(FIXTURE["n_samples"])
+
+# Compiled once and shared by the tests below: compiling a whole function is
+# much faster than running it operation by operation.
+log_posterior = jax.jit(student.log_posterior)
+posterior_gradient = jax.jit(jax.grad(student.log_posterior))
+hmc_step = jax.jit(student.hmc_step, static_argnames=("log_prob_fn", "n_leapfrog"))
+run_chain = jax.jit(student.run_chain, static_argnames=("log_prob_fn", "n_leapfrog", "n_samples"))
+
+
+def model_mu(theta, z):
+    """mu(z) read off log_posterior with one bin, mu_obs = 0 and unit variance.
+
+    Then log_posterior = -mu(z)^2 / 2, so mu(z) = sqrt(-2 log_posterior).
+    """
+    value = log_posterior(jnp.asarray(theta), jnp.asarray([z]), jnp.zeros(1), jnp.eye(1))
+    return float(np.sqrt(-2.0 * float(value)))
+
+
+def test_worked_example_distance_modulus():
+    # The handout's worked example: Pen's formula at z = 0.5, Omega_m = 0.3, h = 0.7.
+    mu = model_mu([0.3, 0.7], 0.5)
+    assert abs(mu - 42.267) < 5e-4, (
+        f"distance modulus at z = 0.5, Omega_m = 0.3, h = 0.7: expected 42.267 (Pen's formula), "
+        f"saw {mu:.4f}. Check eta(a), D_L = (c / H0)(1 + z)[eta(1) - eta(1/(1+z))] with H0 = 100 h, "
+        "and mu = 25 + 5 log10(D_L / Mpc)."
+    )
+    assert_close(mu, FIXTURE["worked_mu"], what="mu(z = 0.5) at the worked example", tolerance=1e-10)
+
+
+def test_prior_edges_are_outside():
+    z, mu, cov = (jnp.asarray(a) for a in load_jla())
+    inside = log_posterior(jnp.asarray([0.3, 0.7]), z, mu, cov)
+    assert_finite(inside, what="log_posterior at (Omega_m, h) = (0.3, 0.7)")
+    for theta in ([1.0, 0.7], [0.0, 0.7], [0.3, 0.5], [0.3, 0.9], [1.2, 0.7]):
+        value = float(log_posterior(jnp.asarray(theta), z, mu, cov))
+        assert value == -np.inf, (
+            f"log_posterior at (Omega_m, h) = {tuple(theta)}: expected -inf (outside the open prior "
+            f"box 0 < Omega_m < 1, 0.5 < h < 0.9, edges excluded), saw {value}. Use jnp.where on the "
+            "prior condition; a Python `if` on traced values fails under jit."
+        )
+
+
+def test_posterior_matches_reference_values():
+    z, mu, cov = (jnp.asarray(a) for a in load_jla())
+    values = [log_posterior(jnp.asarray(t), z, mu, cov) for t in FIXTURE["posterior_thetas"]]
+    assert_close(jnp.stack(values), FIXTURE["posterior_values"], what="log_posterior on the JLA bins",
+                 tolerance=1e-9, fix="-1/2 r^T C^-1 r with r = mu_obs - mu(z), through a Cholesky solve.")
+    gradient = posterior_gradient(jnp.asarray(FIXTURE["posterior_thetas"][0]), z, mu, cov)
+    assert_close(gradient, FIXTURE["posterior_grad"], what="jax.grad of log_posterior", tolerance=1e-8)
+
+
+def test_hmc_step_matches_reference():
+    theta0 = jnp.asarray(FIXTURE["theta0"])
+    seed = int(FIXTURE["step_key_seed"])
+    fix = ("Follow the key convention exactly: key_p, key_u = split(key); p0 = normal(key_p, ...); "
+           "each leapfrog step is half kick, drift, half kick.")
+    for key in (jax.random.PRNGKey(seed), jax.random.key(seed)):
+        theta1, accepted = hmc_step(key, theta0, standard_normal_log_prob, STEP_SIZE, N_LEAPFROG)
+        assert_close(theta1, FIXTURE["step_theta"], what=f"hmc_step with {key.dtype} key", tolerance=1e-10, fix=fix)
+        assert bool(accepted) == bool(FIXTURE["step_accepted"]), (
+            f"hmc_step accepted = {bool(accepted)}, expected {bool(FIXTURE['step_accepted'])}. {fix}"
+        )
+
+
+def test_run_chain_matches_reference():
+    samples, accept_rate = run_chain(
+        jax.random.PRNGKey(int(FIXTURE["chain_key_seed"])), jnp.asarray(FIXTURE["theta0"]),
+        standard_normal_log_prob, STEP_SIZE, N_LEAPFROG, N_SAMPLES,
+    )
+    assert_close(samples, FIXTURE["chain_samples"], what="run_chain samples", tolerance=1e-9,
+                 fix="keys = jax.random.split(key, n_samples); step i uses keys[i]; store the state after each step.")
+    assert_close(accept_rate, FIXTURE["chain_accept_rate"], what="run_chain accept_rate", tolerance=1e-12)
+
+
+def test_float32_in_float32_out():
+    theta0 = jnp.asarray(FIXTURE["theta0"], jnp.float32)
+    theta1, accepted = hmc_step(jax.random.PRNGKey(0), theta0, standard_normal_log_prob, STEP_SIZE, N_LEAPFROG)
+    assert_dtype(theta1, jnp.float32, what="hmc_step of a float32 theta")
+    assert_dtype(accepted, jnp.bool_, what="hmc_step: accepted")
+
+
+def test_run_chain_is_built_on_scan():
+    theta0 = jnp.asarray(FIXTURE["theta0"])
+    jaxpr = jax.make_jaxpr(
+        lambda key, theta: student.run_chain(key, theta, standard_normal_log_prob, STEP_SIZE, N_LEAPFROG, 5)
+    )(jax.random.PRNGKey(0), theta0)
+    assert "scan" in primitive_names(jaxpr), (
+        "run_chain: expected a `scan` in the traced program, found none. Loop over samples with "
+        "jax.lax.scan over the split keys, not a Python for loop."
+    )

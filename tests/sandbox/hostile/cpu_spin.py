@@ -1,0 +1,6 @@
+"""Hostile child: ignore SIGXCPU and spin forever."""
+import signal
+
+signal.signal(signal.SIGXCPU, signal.SIG_IGN)
+while True:
+    pass

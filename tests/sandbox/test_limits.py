@@ -1,0 +1,46 @@
+"""Resource limits hold inside the sandbox, and JAX still runs under the defaults."""
+import signal
+from dataclasses import replace
+
+import pytest
+
+from autograder.sandbox import Limits, landlock
+from tests.sandbox.conftest import SMALL
+
+
+def test_50_mb_of_output_is_cut_at_the_file_size_limit(run_hostile):
+    run = run_hostile("flood_output")
+    size = run.stdout_path.stat().st_size
+    assert size <= SMALL.fsize_bytes, (
+        f"expected stdout to stop at {SMALL.fsize_bytes} bytes (RLIMIT_FSIZE), it holds {size}")
+    seen = run.result
+    assert "File too large" in (seen["error"] or ""), (
+        f"expected the child's write to fail with EFBIG, saw {seen['error']!r}")
+
+
+def test_memory_beyond_the_limit_is_refused(run_hostile):
+    small, large = 100 << 20, SMALL.memory_bytes + (512 << 20)
+    seen = run_hostile("memory_hog", small, large).result
+    assert seen[str(small)] == "ok", f"expected 100 MB to be allowed under a 1 GiB limit, saw {seen}"
+    assert seen[str(large)] == "MemoryError", (
+        f"expected {large} bytes to raise MemoryError under RLIMIT_DATA {SMALL.memory_bytes}, saw {seen}")
+
+
+@pytest.mark.slow
+def test_cpu_time_limit_kills_a_spinner_that_ignores_sigxcpu(run_hostile):
+    run = run_hostile("cpu_spin", limits=replace(SMALL, cpu_seconds=1), timeout=30)
+    assert run.proc.returncode == -signal.SIGKILL, (
+        f"expected SIGKILL at the hard CPU limit, the child ended with {run.proc.returncode}")
+
+
+@pytest.mark.slow
+def test_jax_jit_works_in_x64_under_default_limits(run_hostile):
+    run = run_hostile("jax_jit", limits=Limits(), timeout=120)
+    assert run.proc.returncode == 0, f"JAX failed in the sandbox: {run.stderr_path.read_text()[-1500:]}"
+    confining = ["memory_limit", "seccomp"] + (["landlock_filesystem"] if landlock.abi_version() else [])
+    off = [name for name in confining if not run.report[name]["active"]]
+    assert not off, f"JAX must work with these protections on, but {off} were off: {run.report}"
+    seen = run.result
+    assert (seen["value"], seen["dtype"]) == (2.0, "float64"), (
+        f"expected jit(x + 1)(1.0) == 2.0 as float64 in the sandbox, saw {seen}")
+    assert seen["grad"] == [0.0, 2.0, 4.0], f"expected grad of sum(x**2) at [0,1,2] = [0,2,4], saw {seen['grad']}"
