@@ -1,0 +1,111 @@
+"""The pieces the force checks stand on: the vmap-structure reader, the gates
+that keep trivial functions from earning property checks, and the accuracy of
+the references the 1e-12 tolerances are measured against."""
+from __future__ import annotations
+
+import textwrap
+
+import numpy as np
+import pytest
+
+from autograder.checks import grad_forces, nbody_systems, vmap_forces
+from autograder.checks.vmap_forces import vmap_nesting_of
+
+
+def _depth(source: str) -> int:
+    return vmap_nesting_of(textwrap.dedent(source))
+
+
+PAIR = "def pair_force(x_i, x_j, m_i, m_j, eps2=0.0, G=1.0):\n    return x_i - x_j\n"
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("return jax.vmap(jax.vmap(pair_force, (None, 0, None, 0)), (0, None, 0, None))(x, x, m, m).sum(1)", 2),
+        ("inner = jax.vmap(pair_force, (None, 0, None, 0))\n    outer = jax.vmap(inner)\n    return outer(x, x, m, m)", 2),
+        ("return vmap(lambda a, b: vmap(lambda c, d: pair_force(a, c, b, d))(x, m).sum(0))(x, m)", 2),
+        ("return jax.vmap(lambda a, b: pair_force(a, x, b, m))(x, m)", 1),
+        ("return pair_force(x[:, None], x[None], m[:, None], m[None])", 0),
+        ("return jax.vmap(jax.vmap(jnp.subtract, (None, 0)), (0, None))(x, x)", -1),
+    ],
+    ids=["direct", "named-steps", "lambdas", "one-vmap", "broadcast", "no-pair-force"],
+)
+def test_vmap_nesting_depth(body, expected):
+    source = "import jax\nfrom jax import vmap\n" + PAIR + f"def vmap_forces(x, m, eps2=0.0, G=1.0):\n    {body}\n"
+    assert _depth(source) == expected
+
+
+def test_vmap_nesting_follows_helpers_and_decorators():
+    source = PAIR + """
+from functools import partial
+import jax
+
+def vmap_forces(x, m, eps2=0.0, G=1.0):
+    @partial(jax.vmap, in_axes=(0, 0))
+    def on_i(x_i, m_i):
+        return jnp.sum(row(x_i, m_i), axis=0)
+    return on_i(x, m)
+
+def row(x_i, m_i):
+    return jax.vmap(lambda x_j, m_j: pair_force(x_i, x_j, m_i, m_j))(X, M)
+"""
+    assert _depth(source) == 2
+
+
+def test_vmap_nesting_survives_recursion():
+    source = PAIR + "def vmap_forces(x, m, eps2=0.0, G=1.0):\n    return vmap_forces(x, m)\n"
+    assert _depth(source) == -1
+
+
+def test_gate_accepts_signs_and_per_particle_factors():
+    expected = np.array([[1.0, 2.0, 0.0], [-1.0, -2.0, 0.0]])
+    assert nbody_systems.forces_point_wrong_way(-2.0 * expected, expected) == ""
+    assert nbody_systems.forces_point_wrong_way(expected / np.array([[3.0], [0.5]]), expected) == ""
+
+
+@pytest.mark.parametrize("seen", [np.zeros((2, 3)), np.ones((2, 3)), np.full((2, 3), np.nan), np.zeros((3, 3))])
+def test_gate_rejects_trivial_forces(seen):
+    expected = np.array([[1.0, 2.0, 0.0], [-1.0, -2.0, 0.0]])
+    assert nbody_systems.forces_point_wrong_way(seen, expected) != ""
+
+
+def test_scale_hint_names_the_usual_factors():
+    expected = np.array([1.0, -2.0, 3.0])
+    assert "twice" in nbody_systems.scale_hint(2 * expected, expected)
+    assert "opposite sign" in nbody_systems.scale_hint(-expected, expected)
+    assert "factor G" in nbody_systems.scale_hint(expected / 2.5, expected, G=2.5)
+    assert nbody_systems.scale_hint(expected + [0.0, 0.1, 0.0], expected) == ""
+
+
+def test_drawn_systems_are_well_separated_and_cover_both_softenings():
+    for system in grad_forces._drawn_systems() + vmap_forces._drawn_systems():
+        gaps = np.linalg.norm(system.x[:, None] - system.x[None], axis=-1) + np.diag(np.full(system.n, np.inf))
+        spacing_bound = nbody_systems.MIN_SEPARATION * 0.25  # smallest cell length the strategy draws
+        assert gaps.min() >= spacing_bound
+    assert {s.eps2 == 0 for s in grad_forces._drawn_systems()} == {True, False}
+
+
+def _pairwise_forces(system):
+    """F_i = -G m_i sum_{j != i} m_j (x_i - x_j) / (r^2 + eps2)^(3/2), one pair at a time in NumPy."""
+    forces = np.zeros_like(system.x)
+    for i in range(system.n):
+        for j in range(system.n):
+            if i != j:
+                d = system.x[i] - system.x[j]
+                forces[i] -= system.G * system.m[i] * system.m[j] * d / (d @ d + system.eps2) ** 1.5
+    return forces
+
+
+@pytest.mark.parametrize("module", [grad_forces, vmap_forces], ids=["grad_forces", "vmap_forces"])
+def test_reference_forces_are_far_inside_the_value_tolerance(module):
+    import importlib
+
+    reference = importlib.import_module(f"solutions.{module.REGISTRY.assignment}")
+    function = getattr(reference, module.REGISTRY.assignment)
+    worst = 0.0
+    for system in module._drawn_systems():
+        seen = nbody_systems.reference64(function, system.x, system.m, system.eps2, system.G)
+        expected = _pairwise_forces(system)
+        worst = max(worst, float(np.max(np.abs(seen - expected)) / np.max(np.abs(expected))))
+    assert worst <= module.VALUE_TOLERANCE / 100, f"reference error {worst:.2e} leaves too little margin"
