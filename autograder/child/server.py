@@ -42,7 +42,8 @@ def describe_exception(exc: BaseException, submission_dir: str) -> dict:
             rel = os.path.relpath(frame.filename, submission_dir)
             frames.append(f'  File "{rel}", line {frame.lineno}, in {frame.name}\n    {frame.line or ""}'.rstrip())
     try:
-        message = str(exc)
+        # Scratch paths differ every run; without them the same submission gets the same text.
+        message = str(exc).replace(submission_dir + os.sep, "").replace(os.path.dirname(submission_dir), "<sandbox>")
     except Exception:
         message = "<message could not be converted to text>"
     return {

@@ -78,3 +78,61 @@ def pairwise(m, eps2=0.01, G=1.0):
 
 
 __all__ = ["build", "target"]
+
+
+# -- dynamics and sampling fixtures (scan_integrator, hmc) ---------------------
+@target
+def pairwise_energy(m, eps2=0.01, G=1.0):
+    """Total energy K + W of softened pairwise gravity; (x, v) of shape (N, 3) -> scalar."""
+
+    def energy(x, v):
+        d = x[:, None, :] - x[None, :, :]
+        r2 = jnp.sum(d**2, axis=-1) + eps2
+        n = x.shape[0]
+        # Self-pairs masked by index; eps2 > 0 here, so r2 is never 0.
+        inv_r = jnp.where(jnp.eye(n, dtype=bool), 0.0, r2**-0.5)
+        potential = -0.5 * G * jnp.sum(m[:, None] * m[None, :] * inv_r)
+        return 0.5 * jnp.sum(m[:, None] * v**2) + potential
+
+    return energy
+
+
+@target
+def flat():
+    """A constant log-density: its gradient is exactly zero, so an HMC
+    trajectory is a straight line along the initial momentum."""
+
+    def log_prob(theta):
+        return 0.0 * jnp.sum(theta)
+
+    return log_prob
+
+
+@target
+def flat_custom_gradient(slope):
+    """A constant log-density whose gradient rule (custom_jvp) says its
+    gradient is ``slope`` (d,) everywhere. jax.grad follows the rule; a
+    finite-difference gradient sees a flat function and gets zero."""
+    import jax
+
+    @jax.custom_jvp
+    def log_prob(theta):
+        return 0.0 * jnp.sum(theta)
+
+    @log_prob.defjvp
+    def log_prob_jvp(primals, tangents):
+        (theta,), (tangent,) = primals, tangents
+        return log_prob(theta), jnp.sum(slope * tangent)
+
+    return log_prob
+
+
+@target
+def posterior_given_data(log_posterior, z, mu, cov):
+    """``theta -> log_posterior(theta, z, mu, cov)``: a posterior function
+    (the student's own) closed over its data."""
+
+    def log_prob(theta):
+        return log_posterior(theta, z, mu, cov)
+
+    return log_prob

@@ -109,3 +109,10 @@ def test_reference_forces_are_far_inside_the_value_tolerance(module):
         expected = _pairwise_forces(system)
         worst = max(worst, float(np.max(np.abs(seen - expected)) / np.max(np.abs(expected))))
     assert worst <= module.VALUE_TOLERANCE / 100, f"reference error {worst:.2e} leaves too little margin"
+
+
+def test_acceleration_hint_spots_forces_divided_by_mass():
+    forces = np.array([[1.0, 2.0, 0.0], [-1.0, -2.0, 0.0]])
+    m = np.array([2.0, 0.5])
+    assert "acceleration" in nbody_systems.acceleration_hint(forces / m[:, None], forces, m)
+    assert nbody_systems.acceleration_hint(forces, forces, m) == ""

@@ -1,0 +1,225 @@
+"""Checks of the grad_forces assignment: forces as ``-jax.grad`` of the potential.
+
+Each check isolates one idea, so that one mistake costs one check where the
+physics allows it:
+
+- the values checks compare with the reference in float64, tightly enough
+  (1e-12, max-normalised) that finite differences cannot pass: autodiff
+  reaches ~3e-16 on these systems, the best central difference ~5e-10;
+- the float32, third-law and jit checks compare the student's results with
+  the student's own float64 results or with a conservation law, so a wrong
+  force law is not charged several times over;
+- the eps2 = 0 check differentiates twice (forward and reverse mode), which
+  is where a self-pair masked by a single ``jnp.where`` turns into NaN.
+
+The property checks (third law, float32, eps2 = 0, jit) are gated on forces
+that point along the true ones, so a function returning zeros or the
+positions cannot collect them.
+"""
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from . import nbody_systems as systems
+from .framework import CheckRegistry, Fail, as_float_array, require_close, require_dtype
+
+REGISTRY = CheckRegistry("grad_forces")
+
+SIZES = (2, 7, 32)  # few sizes: every new N compiles the student's code again
+SEED = 20251
+VALUE_TOLERANCE = 1e-12  # reference vs NumPy pair loop: <= 5e-16 on these systems
+TWO_BODY_TOLERANCE = 1e-9  # a sanity check of sign and factors, not of precision
+THIRD_LAW_TOLERANCE = 1e-7  # |sum_i F_i| / max |F_i|: round-off ~1e-15, finite differences ~1e-9, real violations O(1)
+FLOAT32_TOLERANCE = 1e-5  # float32 autodiff lands near 3e-7
+JIT_TOLERANCE = 1e-10  # XLA may reorder sums; anything larger is a different function
+
+FORCE_CHECK = "grad_forces matches the analytic force to machine precision (float64)"
+
+AUTODIFF_FIX = (
+    "Return -jax.grad(potential_energy)(x, m, eps2, G): automatic differentiation is exact "
+    "to round-off, finite differences are not. The only softening is eps2: add no small "
+    "constant of your own inside the square root."
+)
+LAW_FIX = (
+    "F = -jax.grad(potential_energy)(x, m, eps2, G), differentiating with respect to x (argument 0); "
+    "make potential_energy match its own check first."
+)
+NAN_FIX = (
+    "Use the double-`where` trick: replace the self-pair squared distance by a safe value "
+    "(say 1) before the square root and the division, then mask the result by index. A "
+    "single `jnp.where` on the result hides the 1/0 from the value, not from the derivative."
+)
+
+
+@functools.lru_cache(maxsize=1)
+def _drawn_systems() -> tuple:
+    return tuple(systems.draw_systems(sizes=SIZES, seed=SEED))
+
+
+def _softened(n: int) -> systems.ParticleSystem:
+    return next(s for s in _drawn_systems() if s.n == n and s.eps2 > 0)
+
+
+def _unsoftened(n: int) -> systems.ParticleSystem:
+    return next(s for s in _drawn_systems() if s.n == n and s.eps2 == 0)
+
+
+def _student(ctx, function: str, system: systems.ParticleSystem):
+    """The student's ``function`` on ``system`` in float64, computed once per grading.
+
+    Runs compiled when the code traces (see ``call_compiled``): same numbers,
+    a fraction of the eager compile time. Code that does not trace still
+    gets its values graded; ``works_under_jit`` is where that costs points.
+    """
+    key = (function, system.describe(), system.x.tobytes(), system.m.tobytes())
+    return ctx.remember(key, lambda: as_float_array(_call(ctx, function, system), what=f"{function} ({system.describe()})"))
+
+
+def _call(ctx, function: str, system: systems.ParticleSystem, *, transforms=()):
+    kwargs = {"eps2": system.eps2, "G": system.G}
+    return ctx.program("call_compiled", function, [system.x, system.m], kwargs, list(transforms))
+
+
+def _reference(ctx, function: str, system: systems.ParticleSystem) -> np.ndarray:
+    return systems.reference64(getattr(ctx.reference, function), system.x, system.m, system.eps2, system.G)
+
+
+def _require_plausible_forces(ctx, system: systems.ParticleSystem, forces) -> None:
+    """The property checks' gate: forces along the true ones (see ``forces_point_wrong_way``)."""
+    reason = systems.forces_point_wrong_way(forces, _reference(ctx, "grad_forces", system))
+    if reason:
+        raise Fail(systems.gate_message(f"your forces ({system.describe()})", reason, FORCE_CHECK))
+
+
+def _fix_for(seen, expected, system, default: str) -> str:
+    return systems.scale_hint(seen, expected, G=system.G) or default
+
+
+@REGISTRY.check("Two unit masses at x = +1 and -1 attract with |F| = 1/4", points=1, public=True)
+def two_body_forces(ctx):
+    system = systems.two_unit_masses()
+    seen = _student(ctx, "grad_forces", system)
+    expected = np.array([[-0.25, 0.0, 0.0], [0.25, 0.0, 0.0]])
+    fix = _fix_for(seen, expected, system, "F = -jax.grad(potential_energy)(x, m, eps2, G); mind the minus sign.")
+    require_close(seen, expected, what="grad_forces of two unit masses 2 apart (G = 1, eps2 = 0)", tolerance=TWO_BODY_TOLERANCE, fix=fix)
+    return "Each mass feels |F| = 1/4 towards the other."
+
+
+@REGISTRY.check("potential_energy matches the reference on random systems (float64)", points=1, public=True)
+def potential_values(ctx):
+    for system in (systems.two_unit_masses(), *_drawn_systems()):
+        seen = _student(ctx, "potential_energy", system)
+        if seen.shape != ():
+            raise Fail(
+                f"potential_energy ({system.describe()}): expected a scalar (shape ()), got shape {seen.shape}. "
+                "Sum over all pairs: the potential energy of a system is one number."
+            )
+        expected = _reference(ctx, "potential_energy", system)
+        fix = _fix_for(seen, expected, system, "W = -G sum_{i<j} m_i m_j / sqrt(|x_i - x_j|^2 + eps2), each pair once, no self-pairs.")
+        require_close(seen, expected, what=f"potential_energy ({system.describe()})", tolerance=VALUE_TOLERANCE, fix=fix)
+    return f"W matches the reference on {1 + len(_drawn_systems())} systems (N up to {max(SIZES)}, eps2 = 0 included)."
+
+
+@REGISTRY.check(FORCE_CHECK, points=3)
+def force_values(ctx):
+    for system in _drawn_systems():
+        seen = _student(ctx, "grad_forces", system)
+        expected = _reference(ctx, "grad_forces", system)
+        fix = _fix_for(seen, expected, system, "") or systems.acceleration_hint(seen, expected, system.m)
+        if not fix:
+            close = systems.max_normalised_error_or_inf(seen, expected) < 1e-6
+            fix = AUTODIFF_FIX if close else LAW_FIX
+        what = f"grad_forces ({system.describe()}), index (particle, axis)"
+        require_close(seen, expected, what=what, tolerance=VALUE_TOLERANCE, fix=fix)
+    return f"Forces agree with the analytic law to 1e-12 on {len(_drawn_systems())} systems."
+
+
+@REGISTRY.check("Newton's third law: the forces on all particles sum to zero", points=1)
+def third_law(ctx):
+    for system in (_softened(7), _softened(32)):
+        forces = _student(ctx, "grad_forces", system)
+        _require_plausible_forces(ctx, system, forces)
+        total = forces.sum(axis=0)
+        scale = float(np.max(np.abs(forces)))
+        imbalance = float(np.max(np.abs(total))) / scale if scale > 0 else float("inf")
+        if not imbalance <= THIRD_LAW_TOLERANCE:
+            raise Fail(
+                f"Total force on the system ({system.describe()}): expected (0, 0, 0) up to round-off "
+                f"(|sum F| / max |F| <= {THIRD_LAW_TOLERANCE:g}), saw {np.array2string(total, precision=6)} "
+                f"(relative {imbalance:.3e}). Gravity pairs up: F_ij = -F_ji, so the total must vanish. "
+                "How to fix: return the force -dW/dx_i itself, not the acceleration (do not divide "
+                "by m_i), and build W from the differences x_i - x_j only."
+            )
+    return "Sum of forces is zero to round-off (N = 7 and 32)."
+
+
+@REGISTRY.check("Float32 inputs give float32 results that agree with float64", points=1)
+def float32_preserved(ctx):
+    # One system with Python-float scalars, one with float32 0-d arrays: both are legal.
+    for system, scalars_as_arrays in ((_softened(7), False), (_softened(32), True)):
+        single = system.as_dtype(np.float32)
+        eps2, G = (np.float32(single.eps2), np.float32(single.G)) if scalars_as_arrays else (single.eps2, single.G)
+        kind = "float32 arrays" if scalars_as_arrays else "Python floats"
+        for function in ("potential_energy", "grad_forces"):
+            seen = ctx.program("call_compiled", function, [single.x, single.m], {"eps2": eps2, "G": G})
+            require_dtype(seen, expected="float32", what=f"{function} of float32 inputs (eps2 and G as {kind})")
+            double = systems.ParticleSystem(x=single.x.astype(np.float64), m=single.m.astype(np.float64), eps2=single.eps2, G=single.G)
+            own64 = _student(ctx, function, double)
+            if function == "grad_forces":
+                _require_plausible_forces(ctx, double, own64)
+            require_close(
+                seen, own64, what=f"{function} in float32 vs your own float64 result ({system.describe()})",
+                tolerance=FLOAT32_TOLERANCE,
+                fix="Compute in the input's dtype throughout; a float32 result this far off usually means "
+                "a step that loses precision (a finite difference, or a cast down after a float64 step).",
+            )
+    return "float32 in, float32 out, within 1e-5 of float64."
+
+
+def _require_finite(value, *, what: str, fix: str) -> None:
+    value = np.asarray(value, dtype=np.float64)
+    bad = np.argwhere(~np.isfinite(value))
+    if bad.size:
+        raise Fail(
+            f"{what}: expected finite values, got {len(bad)} NaN/inf entries, the first at index "
+            f"{tuple(int(i) for i in bad[0])}. How to fix: {fix}"
+        )
+
+
+@REGISTRY.check("Finite forces and second derivatives at eps2 = 0 (no NaN from self-pairs)", points=2)
+def finite_at_zero_softening(ctx):
+    system = _unsoftened(7)
+    forces = _student(ctx, "grad_forces", system)
+    _require_finite(forces, what=f"grad_forces at eps2 = 0 ({system.describe()}, distinct particles)", fix=NAN_FIX)
+    _require_plausible_forces(ctx, system, forces)
+    for mode in ("jacfwd", "jacrev"):
+        jacobian = _call(ctx, "grad_forces", system, transforms=[{"kind": mode, "argnums": 0}])
+        _require_finite(
+            jacobian,
+            what=f"jax.{mode}(grad_forces) at eps2 = 0 (index: force particle, axis, position particle, axis)",
+            fix=NAN_FIX + (" Reverse mode (jacrev) multiplies the discarded branch's infinite "
+                           "derivative by a zero cotangent, and 0 * inf = NaN." if mode == "jacrev" else ""),
+        )
+    mass_gradient = _call(ctx, "potential_energy", system, transforms=[{"kind": "grad", "argnums": 1}])
+    _require_finite(mass_gradient, what="jax.grad(potential_energy, argnums=1) (the masses) at eps2 = 0", fix=NAN_FIX)
+    return "Forces, their Jacobians (forward and reverse mode) and dW/dm are finite at eps2 = 0."
+
+
+@REGISTRY.check("grad_forces and potential_energy work under jax.jit", points=1)
+def works_under_jit(ctx):
+    system = _softened(7)
+    args = (system.x, system.m, system.eps2, system.G)  # all traced under jit
+    for function in ("potential_energy", "grad_forces"):
+        jitted = as_float_array(ctx.call(function, *args, transforms=[{"kind": "jit"}]), what=f"jax.jit({function})")
+        plain = _student(ctx, function, system)
+        if function == "grad_forces":
+            _require_plausible_forces(ctx, system, plain)
+        require_close(
+            jitted, plain, what=f"jax.jit({function}) vs your {function} called directly ({system.describe()})",
+            tolerance=JIT_TOLERANCE,
+            fix="Keep the function pure: no Python `if` on eps2 or G, no NumPy calls on traced arrays, "
+            "no state kept between calls.",
+        )
+    return "Both functions trace and compile under jax.jit with eps2 and G traced."

@@ -1,0 +1,212 @@
+"""N-body test systems and reference evaluation shared by the force checks
+(grad_forces, jit_potential, vmap_forces).
+
+Systems are drawn with hypothesis from fixed seeds, so every grading run sees
+the same inputs. Positions sit on a jittered grid: any two particles are at
+least ``MIN_SEPARATION`` grid cells apart, which keeps ``eps2 = 0`` legal and
+the float64 comparisons well conditioned.
+
+References run in the parent under ``jax.enable_x64(True)`` (the parent does
+not switch 64-bit mode on globally) and through a cached ``jax.jit``, because
+eager reference gradients cost about a second of compiles per new N.
+"""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import numpy as np
+
+GRID = 4  # cells per axis: room for up to 64 particles
+JITTER = 0.3  # each particle moves at most this many cells from its cell centre
+MIN_SEPARATION = 1.0 - 2 * JITTER  # in cells
+
+
+@dataclass(frozen=True)
+class ParticleSystem:
+    """One test input: x (N, 3) float64, m (N,) float64, scalars eps2 >= 0 and G."""
+
+    x: np.ndarray
+    m: np.ndarray
+    eps2: float
+    G: float
+
+    @property
+    def n(self) -> int:
+        return int(self.m.shape[0])
+
+    def describe(self) -> str:
+        return f"N = {self.n}, eps2 = {self.eps2:.4g}, G = {self.G:.4g}"
+
+    def as_dtype(self, dtype) -> "ParticleSystem":
+        """The same system rounded to ``dtype`` (scalars stay Python floats of the rounded value)."""
+        cast = np.dtype(dtype).type
+        return ParticleSystem(
+            x=self.x.astype(dtype), m=self.m.astype(dtype), eps2=float(cast(self.eps2)), G=float(cast(self.G))
+        )
+
+
+def particle_systems(*, n: int, softened: bool):
+    """Hypothesis strategy for systems of ``n`` particles, with ``eps2 > 0`` or ``eps2 = 0``."""
+    from hypothesis import strategies as st
+    from hypothesis.extra import numpy as hnp
+
+    if not 2 <= n <= GRID**3:
+        raise ValueError(f"n must be between 2 and {GRID**3}")
+
+    @st.composite
+    def build(draw):
+        cells = draw(st.permutations(range(GRID**3)))[:n]
+        jitter = draw(hnp.arrays(np.float64, (n, 3), elements=st.floats(-JITTER, JITTER), fill=st.nothing()))
+        spacing = draw(st.floats(0.25, 4.0))  # length of one grid cell
+        m = draw(hnp.arrays(np.float64, (n,), elements=st.floats(0.1, 10.0), fill=st.nothing()))
+        G = draw(st.floats(0.2, 5.0))
+        # Softening up to about one cell: strong enough to matter, never dominant.
+        eps2 = draw(st.floats(1e-3, 1.0)) * spacing**2 if softened else 0.0
+        centres = np.array(np.unravel_index(np.asarray(cells), (GRID,) * 3), dtype=np.float64).T
+        x = (centres - (GRID - 1) / 2 + jitter) * spacing
+        return ParticleSystem(x=x, m=m, eps2=float(eps2), G=float(G))
+
+    return build()
+
+
+def draw_systems(*, sizes, softened=(False, True), per_kind: int = 1, seed: int) -> list[ParticleSystem]:
+    """``per_kind`` systems for every (size, softened) pair, in a fixed order."""
+    from .framework import draw_examples
+
+    systems = []
+    for n in sizes:
+        for soft in softened:
+            strategy = particle_systems(n=n, softened=soft)
+            # Hypothesis opens with its simplest example (every value at its minimum): skip it.
+            drawn = draw_examples(strategy, count=per_kind + 1, seed=seed + 1000 * n + int(soft))
+            systems += drawn[1:]
+    return systems
+
+
+def two_unit_masses() -> ParticleSystem:
+    """The course's sanity system: unit masses at (+1, 0, 0) and (-1, 0, 0), G = 1, eps2 = 0."""
+    x = np.array([[1.0, 0.0, 0.0], [-1.0, 0.0, 0.0]])
+    return ParticleSystem(x=x, m=np.ones(2), eps2=0.0, G=1.0)
+
+
+def coincident_pair_system(*, n: int = 5, eps2: float = 0.04, offset: float = 0.0) -> ParticleSystem:
+    """Particles 0 and 1 at the same place (``offset`` apart along z), softened.
+
+    With ``eps2 > 0`` this is a legal input. The coincident pair exerts no
+    force, but it does have a stiffness: d F_01 / d x_0 = -G m_0 m_1 / eps2^(3/2)
+    times the identity, which only index masking keeps.
+    """
+    rng = np.random.default_rng(20240)
+    x = rng.uniform(-1.0, 1.0, size=(n, 3)) + 3.0 * np.arange(n)[:, None]  # spread out
+    x[1] = x[0] + np.array([0.0, 0.0, offset])
+    m = np.linspace(0.8, 1.6, n)
+    return ParticleSystem(x=x, m=m, eps2=eps2, G=1.3)
+
+
+@functools.lru_cache(maxsize=None)
+def _compiled(fn, transforms: tuple, static_argnames: tuple):
+    import jax
+
+    for transform in transforms:
+        fn = transform(fn)
+    return fn if hasattr(fn, "lower") else jax.jit(fn, static_argnames=static_argnames)
+
+
+def reference64(fn, *args, static_argnames: tuple = (), transforms: tuple = (), **kwargs):
+    """``fn(*args, **kwargs)`` evaluated in float64 in the parent; NumPy back (pytrees kept).
+
+    ``transforms`` are JAX transformations applied to ``fn`` first, innermost
+    first, e.g. ``(jax.jacfwd,)``.
+    """
+    import jax
+
+    with jax.enable_x64(True):
+        value = _compiled(fn, tuple(transforms), tuple(static_argnames))(*args, **kwargs)
+        return jax.tree_util.tree_map(lambda leaf: np.asarray(leaf, dtype=np.float64), value)
+
+
+def scale_hint(seen, expected, *, G: float = 1.0) -> str:
+    """A diagnosis when ``seen`` is a simple multiple of ``expected``, else ''.
+
+    The usual mistakes are whole factors: a sign, a double-counted pair sum,
+    a forgotten G, or a mass too many.
+    """
+    seen = np.asarray(seen, dtype=np.float64)
+    expected = np.asarray(expected, dtype=np.float64)
+    if seen.shape != expected.shape or not np.all(np.isfinite(seen)) or not np.any(expected):
+        return ""
+    ratio = float(np.vdot(seen, expected) / np.vdot(expected, expected))
+    if np.max(np.abs(seen - ratio * expected)) > 1e-6 * np.max(np.abs(expected)):
+        return ""
+    hints = {
+        -1.0: "Your result has the opposite sign. W is negative (gravity binds), and F = -dW/dx "
+        "points each particle towards the others.",
+        2.0: "Your result is twice the reference: each unordered pair must count once (sum over "
+        "i < j, or halve the double sum over i != j).",
+        0.5: "Your result is half the reference: did you halve a sum that already counts each pair once?",
+    }
+    for factor, hint in hints.items():
+        if abs(ratio - factor) < 1e-6 * abs(factor):
+            return hint
+    if G != 1.0 and abs(ratio * G - 1.0) < 1e-6:
+        return "Your result is missing the factor G: multiply by the G argument (do not assume G = 1)."
+    if abs(ratio - 1.0) > 1e-6 and expected.size > 1:  # any scalar is a multiple of another
+        return f"Your result is {ratio:.6g} times the reference everywhere: look for a constant factor."
+    return ""
+
+
+def forces_point_wrong_way(seen, expected, *, parallel: float = 1e-6) -> str:
+    """Why ``seen`` (N, 3) is not, particle by particle, parallel to ``expected``; '' if it is.
+
+    Checks of properties (dtype, conservation, finiteness, compiling) use this
+    as a gate, so that a function returning zeros or the positions cannot earn
+    them. A sign or a per-particle factor (accelerations) passes the gate:
+    those mistakes cost the value checks already.
+    """
+    seen = np.asarray(seen, dtype=np.float64)
+    expected = np.asarray(expected, dtype=np.float64)
+    if seen.shape != expected.shape:
+        return f"expected shape {expected.shape}, got {seen.shape}"
+    if not np.all(np.isfinite(seen)):
+        return "the forces contain NaN or inf"
+    norms_e = np.linalg.norm(expected, axis=-1)
+    norms_s = np.linalg.norm(seen, axis=-1)
+    for i in np.flatnonzero(norms_e > 1e-9 * norms_e.max()):
+        cosine = float(seen[i] @ expected[i]) / (norms_s[i] * norms_e[i]) if norms_s[i] > 0 else 0.0
+        if abs(cosine) < 1 - parallel:
+            return (
+                f"particle {i}: the reference force is {np.array2string(expected[i], precision=5)}, "
+                f"yours is {np.array2string(seen[i], precision=5)} (not along the same line)"
+            )
+    return ""
+
+
+def gate_message(what: str, reason: str, values_check: str) -> str:
+    return (
+        f"This check counts only once {what} point along the true gravitational forces, and here they "
+        f"do not: {reason}. Fix the values first (see the check {values_check!r})."
+    )
+
+
+def acceleration_hint(seen, expected, m) -> str:
+    """A diagnosis when ``seen`` (N, 3) is ``expected / m`` (accelerations, not forces), else ''."""
+    seen = np.asarray(seen, dtype=np.float64)
+    expected = np.asarray(expected, dtype=np.float64)
+    if seen.shape != expected.shape or not np.all(np.isfinite(seen)):
+        return ""
+    accelerations = expected / np.asarray(m, dtype=np.float64)[:, None]
+    if np.max(np.abs(seen - accelerations)) <= 1e-9 * np.max(np.abs(accelerations)):
+        return "Your result is F_i / m_i, the acceleration. Return the force F_i = -dW/dx_i (do not divide by m_i)."
+    return ""
+
+
+def max_normalised_error_or_inf(seen, expected) -> float:
+    """max |seen - expected| / max |expected|; inf when shapes differ or values are not finite."""
+    seen = np.asarray(seen, dtype=np.float64)
+    expected = np.asarray(expected, dtype=np.float64)
+    if seen.shape != expected.shape or not np.all(np.isfinite(seen)):
+        return float("inf")
+    scale = float(np.max(np.abs(expected))) if expected.size else 0.0
+    diff = float(np.max(np.abs(seen - expected))) if expected.size else 0.0
+    return diff / scale if scale > 0 else diff

@@ -1,0 +1,469 @@
+"""Checks of the scan_integrator assignment: leapfrog with ``lax.scan``.
+
+Structure comes first. ``integrate`` is traced (not compiled) at n_steps = 4
+and 16: a ``scan`` must appear and the program must not grow. A Python loop
+over steps unrolls, and compiling thousands of unrolled steps takes minutes,
+so the long-run checks (reversibility, energy convergence, long Kepler run,
+GPU tier) are skipped with a message when that check fails. The short runs
+(32 steps) still grade such a submission's numbers.
+
+Numbers: one step and short runs are compared with the reference in float64
+(1e-12, max-normalised); long runs are judged by physics (energy error,
+reversibility), measured the same way on the reference.
+"""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from . import dynamics_fixtures as fx
+from ..sandbox.session import StudentError
+from .framework import Attr, CheckRegistry, Construct, Fail, Target, as_float_array, require_close
+from .dynamics_fixtures import reference_x64
+from .integrator_diagnosis import (
+    compare_state,
+    describe_step_mistake,
+    kepler_energy_error,
+    require_state,
+    states_close,
+    window_drift,
+)
+
+REGISTRY = CheckRegistry("scan_integrator")
+
+SCAN_PROBE_STEPS = (4, 16)
+SHORT_STEPS = 32
+SKIP_MESSAGE = (
+    "Skipped because integrate is not built on lax.scan (see the check \"integrate is built on "
+    "lax.scan\"): this check runs hundreds to thousands of steps, and a Python loop over steps "
+    "would unroll them all and compile for minutes. Build integrate on jax.lax.scan, then this "
+    "check runs."
+)
+FIX_SCAN = (
+    "write the loop as `jax.lax.scan(step, state0, length=n_steps)` where `step(state, _)` "
+    "returns `(new_state, new_state)`"
+)
+
+
+def _state_arg(phase, dtype=np.float64):
+    return Construct(Attr("State"), (phase.x.astype(dtype), phase.v.astype(dtype)))
+
+
+def _pairwise_target(m, eps2, dtype=np.float64):
+    return Target("pairwise", {"m": np.asarray(m, dtype=dtype), "eps2": eps2, "G": 1.0})
+
+
+# -- one step ------------------------------------------------------------------
+def _one_step_cases():
+    cluster, m = fx.random_cluster(6, seed=11)
+    rng = np.random.default_rng(12)
+    oscillators = fx.Phase(x=rng.normal(size=(5, 3)), v=rng.normal(size=(5, 3)))
+    return [
+        ("6 particles, pairwise gravity (eps2 = 0.01)", cluster, 0.01, _pairwise_target(m, 0.01), fx.pairwise_accel(m, 0.01)),
+        ("5 harmonic oscillators (omega^2 = 2)", oscillators, 0.1, Target("harmonic", {"omega2": 2.0}), fx.harmonic_accel(2.0)),
+        ("Kepler orbit at apocentre", fx.kepler_apocentre(), 0.05, Target("kepler"), fx.kepler_accel),
+    ]
+
+
+JIT_STEP = [{"kind": "jit", "static_argnums": [2]}]  # accel_fn static, as integrate will use it
+
+
+@functools.lru_cache(maxsize=None)
+def _jitted_reference_step(reference):
+    return jax.jit(reference.leapfrog_step, static_argnums=2)
+
+
+def _reference_step(reference, phase, dt, accel):
+    with reference_x64():
+        return _jitted_reference_step(reference)(reference.State(jnp.asarray(phase.x), jnp.asarray(phase.v)), dt, accel)
+
+
+@REGISTRY.check("leapfrog_step: one kick-drift-kick step matches the reference (float64)", points=1.5, public=True)
+def one_step_matches(ctx):
+    for label, phase, dt, target, accel in _one_step_cases():
+        result = ctx.call("leapfrog_step", _state_arg(phase), dt, target, transforms=JIT_STEP)
+        seen = require_state(result, what=f"leapfrog_step ({label})")
+        expected = _reference_step(ctx.reference, phase, dt, accel)
+        what = f"leapfrog_step ({label}, dt = {dt})"
+        if not states_close(seen, expected, tolerance=1e-12):
+            compare_state(seen, expected, what=what, tolerance=1e-12, fix=describe_step_mistake(seen, phase, dt, accel))
+    return "One leapfrog step matches the reference for pairwise gravity, harmonic oscillators and a Kepler orbit."
+
+
+# -- structure -----------------------------------------------------------------
+def _structure(ctx):
+    """Traced-program statistics of integrate at each probe length (cached)."""
+
+    def measure():
+        phase = fx.kepler_apocentre()
+        return [
+            # dt static here too: this probe is about n_steps, and a traced dt would
+            # turn a static-dt mistake into a structure failure.
+            ctx.program("traced_program", "integrate", [_state_arg(phase), 0.01, n, Target("kepler")], static_argnums=[1, 2, 3])
+            for n in SCAN_PROBE_STEPS
+        ]
+
+    return ctx.remember("integrate structure", measure)
+
+
+def _structure_problem(stats) -> str | None:
+    """None when integrate is scan-based with a size independent of n_steps, else why not."""
+    (short_n, short), (long_n, long) = zip(SCAN_PROBE_STEPS, stats)
+    if long["n_eqns"] > short["n_eqns"] + 5:
+        return (
+            f"the traced program of integrate grows with n_steps: {short['n_eqns']} equations for "
+            f"n_steps = {short_n}, {long['n_eqns']} for n_steps = {long_n}. A Python loop over steps "
+            "unrolls into one copy of the step per iteration; with thousands of steps it compiles for minutes."
+        )
+    if "scan" not in long["primitives"]:
+        loops = sorted(p for p in long["primitives"] if p in ("while", "fori_loop"))
+        seen = f"it uses {', '.join(loops)} instead" if loops else "no scan primitive appears in its traced program"
+        return f"integrate must be built on jax.lax.scan, but {seen}."
+    return None
+
+
+def _require_scan(ctx) -> None:
+    if _structure_problem(_structure(ctx)) is not None:
+        raise Fail(SKIP_MESSAGE)
+
+
+@REGISTRY.check("integrate is built on lax.scan: its traced program does not grow with n_steps", points=1.5, public=True)
+def built_on_scan(ctx):
+    stats = _structure(ctx)
+    problem = _structure_problem(stats)
+    if problem is not None:
+        raise Fail(f"Expected a scan-based integrate whose traced program has the same size for every n_steps; {problem}\nHow to fix: {FIX_SCAN}.")
+    sizes = ", ".join(f"{s['n_eqns']} (n_steps = {n})" for n, s in zip(SCAN_PROBE_STEPS, stats))
+    return f"integrate is built on lax.scan; traced program size {sizes}."
+
+
+# -- short runs ----------------------------------------------------------------
+def _short_cluster():
+    return fx.random_cluster(8, seed=21)
+
+
+@REGISTRY.check("integrate: final state and trajectory match the reference, trajectory holds steps 1..n_steps", points=1.5)
+def trajectory_matches(ctx):
+    phase, m = _short_cluster()
+    dt = 0.01
+    result = ctx.call("integrate", _state_arg(phase), dt, SHORT_STEPS, _pairwise_target(m, 0.01))
+    if not (isinstance(result, (tuple, list)) and len(result) == 2):
+        raise Fail(f"integrate should return a pair (final_state, trajectory); got {type(result).__name__}. Return what lax.scan returns.")
+    final = require_state(result[0], what="integrate's final state")
+    trajectory = require_state(result[1], what="integrate's trajectory")
+    with reference_x64():
+        ref_final, ref_trajectory = ctx.reference.integrate(
+            ctx.reference.State(phase.x, phase.v), dt, SHORT_STEPS, fx.pairwise_accel(m, 0.01)
+        )
+    _require_convention(trajectory, phase, expected_shape=np.shape(ref_trajectory.x))
+    if not np.array_equal(trajectory.x[-1], final.x):
+        raise Fail(
+            "trajectory.x[-1] should equal final_state.x exactly (the trajectory holds the state after "
+            "each step, so its last entry is the final state); they differ. Emit the new state from the "
+            "scan body: `return new_state, new_state`."
+        )
+    fix = "integrate should apply leapfrog_step n_steps times with the same dt; compare your scan body with leapfrog_step."
+    compare_state(final, ref_final, what=f"final state after {SHORT_STEPS} steps", tolerance=1e-12, fix=fix)
+    compare_state(trajectory, ref_trajectory, what="trajectory", tolerance=1e-12, fix=fix)
+    return f"Final state and the {SHORT_STEPS}-step trajectory match the reference; trajectory.x[-1] == final_state.x."
+
+
+def _require_convention(trajectory, phase, *, expected_shape):
+    shape = trajectory.x.shape
+    if shape == expected_shape:
+        if np.array_equal(trajectory.x[0], phase.x):
+            raise Fail(
+                f"trajectory.x[0] equals the initial positions: the trajectory should hold the states AFTER "
+                f"steps 1..n_steps, not start with the initial state. Emit the new state from the scan "
+                "body (`return new_state, new_state`), not the old one."
+            )
+        return
+    hint = ""
+    if shape[:1] == (expected_shape[0] + 1,):
+        hint = " It has one entry too many: it looks like the initial state was prepended; the trajectory holds only the states after steps 1..n_steps."
+    raise Fail(f"trajectory.x: expected shape {expected_shape} (n_steps, N, 3), got {shape}.{hint}")
+
+
+@REGISTRY.check("integrate is jit-compiled with dt traced: a new dt does not recompile", points=1)
+def new_dt_does_not_recompile(ctx):
+    runs = [[0.01, SHORT_STEPS], [0.0137, SHORT_STEPS]]
+    counts = ctx.program("integrate_compile_counts", _state_arg(fx.kepler_apocentre()), Target("kepler"), runs)
+    first, second = counts
+    if second["compiles"] > 0:
+        jitted = ctx.program("is_jitted", "integrate")
+        how = (
+            "integrate is jitted, so dt is probably marked static: use "
+            "`@functools.partial(jax.jit, static_argnames=(\"n_steps\", \"accel_fn\"))` and leave dt traced"
+            if jitted
+            else "integrate is not wrapped in jax.jit: decorate it with "
+            "`@functools.partial(jax.jit, static_argnames=(\"n_steps\", \"accel_fn\"))`"
+        )
+        raise Fail(
+            f"Calling integrate again with a new dt (0.01 -> 0.0137, same shapes, same n_steps and accel_fn) "
+            f"should reuse the compiled program: expected 0 compiles, saw {second['compiles']} "
+            f"(the first call compiled {first['compiles']} time(s)).\nHow to fix: {how}."
+        )
+    return f"A new dt reused the compiled program (first call: {first['compiles']} compile(s), second: 0)."
+
+
+PROMOTION_FIX = (
+    "A float64 constant promoted the result: write `dt / 2` or `0.5 * dt` with Python floats, never "
+    "`np.float64(...)`, `jnp.float64(...)` or `jnp.asarray(dt, dtype=jnp.float64)`."
+)
+
+
+def _require_float32(state: fx.Phase, *, label: str) -> None:
+    for name in ("x", "v"):
+        dtype = str(getattr(state, name).dtype)
+        if dtype != "float32":
+            raise Fail(f"{label}.{name}: expected float32 for a float32 state and a Python float dt, got {dtype}. {PROMOTION_FIX}")
+
+
+def _step_and_final(ctx, phase, m, dtype, *, dt, n_steps):
+    """The student's one step and n-step final state for one dtype, as Phases."""
+    state, target = _state_arg(phase, dtype), _pairwise_target(m, 0.01, dtype=dtype)
+    label = np.dtype(dtype).name
+    step = require_state(ctx.call("leapfrog_step", state, dt, target, transforms=JIT_STEP), what=f"leapfrog_step ({label})")
+    if dtype == np.float32:
+        _require_float32(step, label="leapfrog_step")
+    try:
+        final = ctx.call("integrate", state, dt, n_steps, target)[0]
+    except StudentError as exc:
+        if "carry" not in exc.message or "type" not in exc.message:
+            raise
+        raise Fail(f"integrate ({label}) failed: the scan carry changed dtype between steps.\n{exc.message}\n{PROMOTION_FIX}") from None
+    return step, require_state(final, what=f"integrate ({label})")
+
+
+@REGISTRY.check("float32 state stays float32 through leapfrog_step and integrate", points=0.5)
+def float32_preserved(ctx):
+    """float32 in, float32 out, and the same numbers as the student's own
+    float64 run to float32 precision: this check is about dtypes only, so a
+    step that is wrong the same way in both precisions passes here."""
+    phase, m = fx.random_cluster(6, seed=31)
+    representable = fx.Phase(phase.x.astype(np.float32).astype(np.float64), phase.v.astype(np.float32).astype(np.float64))
+    m = m.astype(np.float32).astype(np.float64)
+    dt, n_steps = 0.01, 16
+    step32, final32 = _step_and_final(ctx, representable, m, np.float32, dt=dt, n_steps=n_steps)
+    _require_float32(final32, label="integrate's final state")
+    step64, final64 = _step_and_final(ctx, representable, m, np.float64, dt=dt, n_steps=n_steps)
+    compare_state(step32, step64, what="leapfrog_step in float32 vs your float64 result", tolerance=1e-5)
+    compare_state(final32, final64, what=f"integrate in float32 vs your float64 result ({n_steps} steps)", tolerance=1e-5)
+    return "float32 in, float32 out, within 1e-5 of the same computation in float64."
+
+
+@REGISTRY.check("Total momentum is conserved for pairwise forces", points=0.5)
+def momentum_conserved(ctx):
+    phase, m = fx.random_cluster(12, seed=41)
+    final, trajectory = ctx.call("integrate", _state_arg(phase), 0.01, SHORT_STEPS, _pairwise_target(m, 0.01))
+    velocities = as_float_array(require_state(trajectory, what="integrate's trajectory").v, what="trajectory.v")
+    momentum = np.einsum("i,tij->tj", m, velocities)  # (n_steps, 3)
+    initial = m @ phase.v
+    scale = float(np.sum(m * np.linalg.norm(phase.v, axis=1)))
+    drift = np.max(np.abs(momentum - initial), axis=1) / scale
+    worst = int(np.argmax(drift))
+    if drift[worst] > 1e-12:
+        raise Fail(
+            f"Total momentum sum_i m_i v_i should stay {initial} to round-off (relative 1e-12) for "
+            f"pairwise forces; after step {worst + 1} it is {momentum[worst]} (relative change "
+            f"{drift[worst]:.2e}).\nHow to fix: kick every particle with accelerations computed from the "
+            "same positions, all at once (`v + dt/2 * accel_fn(x)` on the whole array), never one particle "
+            "at a time with positions that were already partly updated."
+        )
+    return f"Momentum conserved to {np.max(drift):.1e} (relative) over {SHORT_STEPS} steps."
+
+
+@REGISTRY.check("Gradient through integrate (d final state / d x0) matches the reference", points=1)
+def gradient_through_integrate(ctx):
+    phase, m = fx.random_cluster(4, seed=51)
+    rng = np.random.default_rng(52)
+    weight_x, weight_v = rng.normal(size=(4, 3)), rng.normal(size=(4, 3))
+    dt, n_steps = 0.01, 16
+    try:
+        seen = ctx.program("grad_final_state", _state_arg(phase), dt, n_steps, _pairwise_target(m, 0.01), weight_x, weight_v)
+    except StudentError as exc:
+        if "while_loop" not in exc.message:
+            raise
+        raise Fail(
+            f"jax.grad through integrate failed: {exc.message}\nHow to fix: reverse-mode autodiff cannot "
+            "run a lax.while_loop backwards (its length is unknown when tracing). lax.scan has a fixed "
+            "length and is differentiable: build integrate on jax.lax.scan."
+        ) from None
+    with reference_x64():
+        accel = fx.pairwise_accel(m, 0.01)
+
+        def scalar(x0):
+            final, _ = ctx.reference.integrate(ctx.reference.State(x0, jnp.asarray(phase.v)), dt, n_steps, accel)
+            return jnp.sum(weight_x * final.x) + jnp.sum(weight_v * final.v)
+
+        expected = np.asarray(jax.jit(jax.grad(scalar))(jnp.asarray(phase.x)))
+    require_close(
+        seen, expected, what=f"gradient of a weighted sum of the final state w.r.t. x0 ({n_steps} steps)", tolerance=1e-10,
+        fix="integrate must be differentiable end to end: lax.scan is (lax.while_loop is not, in reverse mode); "
+        "keep every operation in jax.numpy and do not stop gradients.",
+    )
+    return "jax.grad through integrate matches the reference."
+
+
+# -- long runs: skipped unless integrate is built on lax.scan ------------------
+KEPLER_RUNS = (  # (dt, n_steps): one orbit at T/500 and T/1000, fifty orbits at T/250
+    (fx.KEPLER_PERIOD / 500, 500),
+    (fx.KEPLER_PERIOD / 1000, 1000),
+    (fx.KEPLER_PERIOD / 250, 12500),
+)
+
+
+@functools.lru_cache(maxsize=None)
+def _reference_kepler_errors(reference) -> tuple:
+    phase = fx.kepler_apocentre()
+    with reference_x64():
+        state0 = reference.State(phase.x, phase.v)
+        runs = [reference.integrate(state0, dt, n, fx.kepler_accel)[1] for dt, n in KEPLER_RUNS]
+        return tuple(kepler_energy_error(fx.Phase(np.asarray(t.x), np.asarray(t.v)), phase) for t in runs)
+
+
+def _kepler_errors(ctx) -> list:
+    """max |dE/E| of the student's integrate for each of KEPLER_RUNS (cached)."""
+    _require_scan(ctx)
+
+    def run():
+        phase = fx.kepler_apocentre()
+        results = ctx.program("integrate_runs", _state_arg(phase), Target("kepler"), [list(r) for r in KEPLER_RUNS])
+        return [
+            kepler_energy_error(require_state(trajectory, what=f"integrate's trajectory ({n} steps)"), phase)
+            for (_, trajectory), (_, n) in zip(results, KEPLER_RUNS)
+        ]
+
+    return ctx.remember("kepler runs", run)
+
+
+@REGISTRY.check("Time reversibility: flipping the velocities retraces the orbit", points=1)
+def time_reversible(ctx):
+    _require_scan(ctx)
+    phase = fx.kepler_apocentre()
+    dt, n_steps = KEPLER_RUNS[0]
+    _, returned = ctx.program("integrate_round_trip", _state_arg(phase), dt, n_steps, Target("kepler"))
+    returned = require_state(returned, what="state after the round trip")
+    error_x = np.max(np.abs(as_float_array(returned.x, what="x") - phase.x)) / np.max(np.abs(phase.x))
+    error_v = np.max(np.abs(as_float_array(returned.v, what="v") + phase.v)) / np.max(np.abs(phase.v))
+    error = float(max(error_x, error_v))
+    if not error <= 1e-10:
+        raise Fail(
+            f"Integrating one Kepler orbit ({n_steps} steps), flipping v and integrating again should return "
+            f"to the start with v flipped, to round-off (1e-10 relative); it ends {error:.2e} away "
+            f"(positions {error_x:.1e}, velocities {error_v:.1e}).\nHow to fix: leapfrog is symmetric in "
+            "time only as kick(dt/2) - drift(dt) - kick(dt/2) with the second kick at the new positions; "
+            "an Euler or Runge-Kutta step is not reversible."
+        )
+    return f"Forward and back along one Kepler orbit returns to the start within {error:.1e}."
+
+
+@REGISTRY.check("Energy error shrinks 4x when dt halves (second-order accuracy)", points=1)
+def energy_error_second_order(ctx):
+    coarse, fine, _ = _kepler_errors(ctx)
+    ref_coarse, ref_fine, _ = _reference_kepler_errors(ctx.reference)
+    ratio = coarse / fine if fine > 0 else float("inf")
+    if not 3.6 <= ratio <= 4.4:
+        meaning = (
+            "about 2 means first order (an Euler-type step)" if 1.5 <= ratio < 3 else
+            "about 1 means the error does not shrink at all: the step integrates the wrong equations "
+            "(check that each kick is dt/2 * a)" if ratio < 1.5 else "the error is erratic"
+        )
+        raise Fail(
+            f"Kepler orbit (e = 0.5), one period: max |dE/E| should drop about 4x from dt = T/500 to T/1000 "
+            f"(the reference: {ref_coarse:.2e} -> {ref_fine:.2e}, ratio 4.00); yours: {coarse:.2e} -> "
+            f"{fine:.2e}, ratio {ratio:.2f}; {meaning}.\nHow to fix: kick-drift-kick with half kicks is "
+            "second order; make sure integrate applies exactly that step in float64."
+        )
+    return f"Energy error ratio {ratio:.2f} for dt vs dt/2 (reference {ref_coarse / ref_fine:.2f})."
+
+
+@REGISTRY.check("Kepler orbit over 50 periods: energy error stays bounded, within 2x the reference's", points=0.5)
+def kepler_long_run(ctx):
+    seen = _kepler_errors(ctx)[2]
+    expected = _reference_kepler_errors(ctx.reference)[2]
+    dt, n_steps = KEPLER_RUNS[2]
+    if not seen <= 2 * expected:
+        raise Fail(
+            f"Kepler orbit (e = 0.5), {n_steps} steps of T/250 (50 periods): max |dE/E| should stay near the "
+            f"reference's {expected:.2e} (at most 2x); yours reached {seen:.2e}.\nHow to fix: a symplectic "
+            "leapfrog keeps the energy error bounded forever; a growing error means a non-symplectic step "
+            "(Euler, Runge-Kutta) or float32 arithmetic somewhere in the loop."
+        )
+    return f"max |dE/E| over 50 periods: {seen:.2e} (reference {expected:.2e})."
+
+
+# -- GPU tier --------------------------------------------------------------------
+@dataclass(frozen=True)
+class PlummerRun:
+    """The GPU-tier run: float64 leapfrog of a Plummer sphere, energy sampled along the way."""
+
+    n_particles: int = 2048
+    n_chunks: int = 8
+    chunk_steps: int = 500
+    dt: float = 0.005
+    eps2: float = 0.05**2
+    every: int = 10
+    seed: int = 7
+
+
+PLUMMER_RUN = PlummerRun()  # tests shrink it to run the check on a CPU
+
+
+def _plummer_reference(reference, run: PlummerRun) -> np.ndarray:
+    phase, m = fx.plummer_sphere(run.n_particles, seed=run.seed)
+    with reference_x64():
+        accel, energy = fx.pairwise_accel(m, run.eps2), fx.pairwise_energy(m, run.eps2)
+        energies_of = jax.jit(lambda xs, vs: jax.lax.map(lambda xv: energy(*xv), (xs, vs)))
+        state = reference.State(jnp.asarray(phase.x), jnp.asarray(phase.v))
+        series = [np.atleast_1d(np.asarray(energy(state.x, state.v)))]
+        for _ in range(run.n_chunks):
+            state, trajectory = reference.integrate(state, run.dt, run.chunk_steps, accel)
+            picked = slice(run.every - 1, None, run.every)
+            series.append(np.asarray(energies_of(trajectory.x[picked], trajectory.v[picked])))
+    return np.concatenate(series)
+
+
+@REGISTRY.check(
+    "GPU tier: a 2048-particle Plummer sphere keeps its energy over 4000 float64 steps (drift within 3x the reference's)",
+    points=1,
+    gpu=True,
+)
+def plummer_energy_drift(ctx):
+    """Energy drift of an N-body run at the scale the course's GPU notes use.
+
+    Drift is |mean E over the last 20% of samples - mean over the first 20%|
+    / |E0|, compared with the reference's drift on the same initial
+    conditions (the two runs diverge chaotically, so only statistics are
+    compared). Measured on this project's CPU machine with the run shrunk to
+    256 particles and 2 x 500 steps; the full-size run has not been timed on
+    a GPU here: at 2048 particles it is 8000 force evaluations of a
+    2048 x 2048 pair matrix per run, seconds on a datacentre GPU.
+    """
+    _require_scan(ctx)
+    run = PLUMMER_RUN
+    phase, m = fx.plummer_sphere(run.n_particles, seed=run.seed)
+    seen = ctx.program(
+        "energy_series", _state_arg(phase), run.dt, run.n_chunks, run.chunk_steps,
+        _pairwise_target(m, run.eps2), Target("pairwise_energy", {"m": m, "eps2": run.eps2}), run.every,
+        timeout=max(ctx.budget, 300.0),
+    )
+    seen = as_float_array(seen, what="energy series")
+    if not np.all(np.isfinite(seen)):
+        raise Fail("The Plummer-sphere run produced NaN or inf energies: check the step in float64 (no float32 casts).")
+    expected = _plummer_reference(ctx.reference, run)
+    seen_drift, expected_drift = window_drift(seen), window_drift(expected)
+    allowed = 3 * expected_drift + 1e-9
+    n_steps = run.n_chunks * run.chunk_steps
+    if not seen_drift <= allowed:
+        raise Fail(
+            f"{run.n_particles} particles, {n_steps} steps of dt = {run.dt}: the relative energy drift "
+            f"(mean of the last 20% of samples vs the first 20%) should be at most {allowed:.2e} (3x the "
+            f"reference's {expected_drift:.2e}); yours is {seen_drift:.2e}.\nHow to fix: keep the whole "
+            "integration in float64 (no float32 casts of x, v or dt) and use the kick-drift-kick step."
+        )
+    return f"Energy drift {seen_drift:.2e} over {n_steps} steps with {run.n_particles} particles (reference {expected_drift:.2e})."

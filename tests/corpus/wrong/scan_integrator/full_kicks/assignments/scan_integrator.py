@@ -1,0 +1,25 @@
+import functools
+from typing import NamedTuple
+
+import jax
+
+
+class State(NamedTuple):
+    x: jax.Array
+    v: jax.Array
+
+
+def leapfrog_step(state, dt, accel_fn):
+    v = state.v + dt * accel_fn(state.x)
+    x = state.x + dt * v
+    v = v + dt * accel_fn(x)
+    return State(x, v)
+
+
+@functools.partial(jax.jit, static_argnames=("n_steps", "accel_fn"))
+def integrate(state0, dt, n_steps, accel_fn):
+    def step(state, _):
+        new = leapfrog_step(state, dt, accel_fn)
+        return new, new
+
+    return jax.lax.scan(step, state0, None, length=n_steps)
