@@ -67,7 +67,7 @@ def grade_submission(
     started = time.perf_counter()
     registry = load_registry(assignment)
     specs = [(c, _visibility(c, hidden_visibility)) for c in registry.checks]
-    extra = {"max_score": registry.max_score}
+    extra = {}
     with tempfile.TemporaryDirectory(prefix="jaxgrade-stage-") as stage_dir:
         try:
             staged = stage_submission(submission=Path(submission), module=assignment, dest=Path(stage_dir))
@@ -133,7 +133,8 @@ def _finish(outcome: results_mod.GradingOutcome, results_path: Path, started: fl
         checks=outcome.checks,
         output=outcome.output,
         execution_time=time.perf_counter() - started,
-        extra_data=outcome.extra_data,
+        # The most this runner could award: GPU-tier checks it skipped carry no points here.
+        extra_data=dict(outcome.extra_data, max_score=sum(c.max_score for c in outcome.checks)),
     )
     data = results_mod.build_results(outcome)
     results_mod.write_results(Path(results_path), data)

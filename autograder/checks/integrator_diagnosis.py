@@ -121,6 +121,24 @@ def _close(seen, expected, tolerance=1e-10) -> bool:
     return float(np.max(np.abs(seen - expected))) / scale <= tolerance
 
 
+# -- structure -------------------------------------------------------------------
+def structure_problem(stats, probe_steps) -> str | None:
+    """None when integrate is scan-based with a size independent of n_steps, else why not."""
+    (short_n, short), (long_n, long) = zip(probe_steps, stats)
+    if long["n_eqns"] > short["n_eqns"] + 5:
+        return (
+            f"the traced program of integrate grows with n_steps: {short['n_eqns']} equations for "
+            f"n_steps = {short_n}, {long['n_eqns']} for n_steps = {long_n}. A Python loop over steps "
+            "unrolls into one copy of the step per iteration; with thousands of steps it compiles for minutes."
+        )
+    if "scan" not in long["primitives"]:
+        loops = sorted(p for p in long["primitives"] if p in ("while", "fori_loop"))
+        seen = f"it uses {', '.join(loops)} instead" if loops else "no scan primitive appears in its traced program"
+        return f"integrate must be built on jax.lax.scan, but {seen}."
+    return None
+
+
+
 # -- energy along a run --------------------------------------------------------
 def kepler_energy_error(trajectory: fx.Phase, start: fx.Phase) -> float:
     """max_t |E(t) - E(0)| / |E(0)| over a Kepler trajectory, float64."""

@@ -84,7 +84,11 @@ class ChildSession:
         req_r, req_w = os.pipe()
         rep_r, rep_w = os.pipe()
         argv = [sys.executable, "-I", "-c", BOOTSTRAP, str(runtime), str(req_r), str(rep_w), str(submission)]
-        env = {"XLA_FLAGS": "--xla_cpu_multi_thread_eigen=false", "JAX_PLATFORMS": os.environ.get("JAX_PLATFORMS", "")}
+        env = {
+            "XLA_FLAGS": "--xla_cpu_multi_thread_eigen=false",
+            "XLA_PYTHON_CLIENT_PREALLOCATE": "false",  # the grader shares the GPU with us
+            "JAX_PLATFORMS": os.environ.get("JAX_PLATFORMS", ""),
+        }
         env.update(self.extra_env)
         try:
             self._proc, self.protections = spawn_child(

@@ -61,3 +61,36 @@ def test_cli_exits_nonzero_when_the_grader_itself_fails(tmp_path):
         capture_output=True, text=True, cwd=ROOT,
     )
     assert done.returncode != 0 and "grading failed" in done.stderr
+
+
+HANGING_POTENTIAL = '''
+import jax.numpy as jnp
+
+
+def potential_energy(x, m, eps2=0.0, G=1.0):
+    while True:
+        pass
+
+
+def grad_forces(x, m, eps2=0.0, G=1.0):
+    d = x[:, None, :] - x[None, :, :]
+    self_pair = jnp.eye(x.shape[0], dtype=bool)
+    r2 = jnp.where(self_pair, 1.0, jnp.sum(d**2, axis=-1) + eps2)
+    inv_r3 = jnp.where(self_pair, 0.0, r2**-1.5)
+    return -G * m[:, None] * jnp.einsum("ij,ijk->ik", m[None, :] * inv_r3, d)
+'''
+
+
+@pytest.mark.slow
+def test_a_call_over_budget_fails_only_the_checks_that_depend_on_it(tmp_path):
+    package = tmp_path / "submission" / "assignments"
+    package.mkdir(parents=True)
+    (package / "grad_forces.py").write_text(HANGING_POTENTIAL)
+    results = grade_submission(
+        submission=package.parent, assignment="grad_forces", results_path=tmp_path / "r.json", budget=3, run_gpu_checks=False
+    )
+    by_name = {t["name"]: t for t in results["tests"]}
+    timed_out = [n for n, t in by_name.items() if "Time limit" in t["output"]]
+    assert timed_out and all(by_name[n]["score"] == 0 for n in timed_out)
+    forces_only = [t for t in results["tests"] if "potential" not in t["name"].lower() and t["name"] not in timed_out]
+    assert forces_only and all(t["score"] == t["max_score"] for t in forces_only), [(t["name"], t["output"][:200]) for t in forces_only]

@@ -1,0 +1,284 @@
+"""Checks of the dtype_audit assignment: a precision audit of a pytree.
+
+Examples are a hand-written "simulation state" holding every dtype and
+container, plus pytrees drawn by hypothesis from a fixed seed: nested dicts,
+lists, tuples and NamedTuples of JAX arrays, NumPy arrays and Python scalars
+in float16/bfloat16/float32/float64, complex64/128, int and bool. Results
+come back as plain data and are compared here with the reference run on the
+same pytree. Each property is its own check, so that one mistake (paths
+joined with "/", bfloat16 missed, ints cast) costs one check.
+"""
+from __future__ import annotations
+
+import functools
+
+import jax
+import numpy as np
+
+from ..sandbox.session import ChildError, StudentError
+from .dynamics_fixtures import reference_x64
+from .framework import CheckRegistry, Fail, draw_examples
+from .pytree_examples import (
+    describe_leaves,
+    half_precision_mix,
+    host_state,
+    flat_leaves,
+    numpy_and_python_trees,
+    pytrees,
+    simulation_state,
+    structure_of,
+    to_child,
+    to_parent,
+)
+
+REGISTRY = CheckRegistry("dtype_audit")
+
+N_DRAWN = 12
+MIN_BITS = (64, 32, 16)
+PROMOTE_TO = (None, "float32", "float64")  # None: the default dtype
+
+
+@functools.lru_cache(maxsize=1)
+def examples() -> tuple:
+    return (simulation_state(), half_precision_mix(), *draw_examples(pytrees, count=N_DRAWN, seed=20240611))
+
+
+def _reference(fn, node, *args):
+    with reference_x64():
+        return fn(to_parent(node), *args)
+
+
+# -- audit_dtypes ---------------------------------------------------------------------
+def _student_audits(ctx) -> list:
+    """audit_dtypes of every example, each a list of (path, shape, dtype, weak_type) (cached)."""
+
+    def run():
+        return [_read_audit(ctx.call("audit_dtypes", to_child(node))) for node in examples()]
+
+    return ctx.remember("audits", run)
+
+
+def _read_audit(reports) -> list:
+    if not isinstance(reports, list):
+        raise Fail(f"audit_dtypes should return a list of LeafReport, got {type(reports).__name__}.")
+    rows = []
+    for report in reports:
+        fields = set(report) if getattr(report, "type_name", None) else set()
+        if not {"path", "shape", "dtype", "weak_type"} <= fields:
+            raise Fail(
+                f"audit_dtypes should return LeafReport NamedTuples (path, shape, dtype, weak_type); got {report!r:.150}. "
+                "Build each entry with `LeafReport(path=..., shape=..., dtype=..., weak_type=...)`."
+            )
+        rows.append((report["path"], _as_shape(report["shape"]), report["dtype"], report["weak_type"]))
+    return rows
+
+
+def _as_shape(shape):
+    try:
+        return tuple(int(n) for n in shape)
+    except (TypeError, ValueError):
+        return shape
+
+
+def _expected_audit(reference, node) -> list:
+    return [(r.path, tuple(r.shape), r.dtype, r.weak_type) for r in _reference(reference.audit_dtypes, node)]
+
+
+def _first_mismatch(seen: list, expected: list, node, *, columns: slice, names: tuple) -> str | None:
+    if len(seen) != len(expected):
+        return (
+            f"expected {len(expected)} entries (one per leaf, None and empty containers have no leaves), got "
+            f"{len(seen)}. Flatten with `jax.tree_util.tree_flatten_with_path(tree)`."
+        )
+    leaves = describe_leaves(node)
+    for i, (s, e) in enumerate(zip(seen, expected)):
+        if tuple(s[columns]) != tuple(e[columns]):
+            got = ", ".join(f"{n}={v!r}" for n, v in zip(names, s[columns]))
+            want = ", ".join(f"{n}={v!r}" for n, v in zip(names, e[columns]))
+            return f"leaf {i} ({leaves[i]}, path {e[0]}): expected {want}; got {got}."
+    return None
+
+
+@REGISTRY.check("audit_dtypes: one LeafReport per leaf with the right shape, dtype and weak_type", points=2, public=True)
+def audit_fields(ctx):
+    for node, seen in zip(examples(), _student_audits(ctx)):
+        problem = _first_mismatch(seen, _expected_audit(ctx.reference, node), node, columns=slice(1, 4), names=("shape", "dtype", "weak_type"))
+        if problem:
+            raise Fail(
+                f"audit_dtypes: {problem}\nHow to fix: look at each leaf through `a = jnp.asarray(leaf)` (that is how "
+                "JAX sees Python scalars and NumPy arrays): `shape=a.shape`, `dtype=str(a.dtype)`, "
+                "`weak_type=bool(a.weak_type)` (True for Python scalars)."
+            )
+    return f"Shapes, dtypes and weak types match on {len(examples())} pytrees."
+
+
+@REGISTRY.check("audit_dtypes: paths are jax.tree_util.keystr of each leaf's key path", points=1)
+def audit_paths(ctx):
+    for node, seen in zip(examples(), _student_audits(ctx)):
+        problem = _first_mismatch(seen, _expected_audit(ctx.reference, node), node, columns=slice(0, 1), names=("path",))
+        if problem:
+            raise Fail(
+                f"audit_dtypes: {problem}\nHow to fix: `for key_path, leaf in jax.tree_util.tree_flatten_with_path(tree)[0]`, "
+                "then `path = jax.tree_util.keystr(key_path)`, which writes dict keys as ['x'], list and tuple "
+                "positions as [0] and NamedTuple fields as .x, joined with nothing in between."
+            )
+    return "Paths are keystr strings, in tree_flatten order."
+
+
+# -- low_precision_paths ----------------------------------------------------------------
+@REGISTRY.check("low_precision_paths lists the floating and complex leaves narrower than min_bits (64, 32, 16)", points=1.5)
+def low_precision(ctx):
+    reference = ctx.reference
+    try:
+        student_paths = _student_audits(ctx)
+    except (Fail, StudentError, ChildError):  # audit_dtypes is graded on its own
+        student_paths = None
+    for index, node in enumerate(examples()):
+        ref_paths = [row[0] for row in _expected_audit(ctx.reference, node)]
+        own = [row[0] for row in student_paths[index]] if student_paths and len(student_paths[index]) == len(ref_paths) else None
+        for bits in MIN_BITS:
+            expected = _reference(reference.low_precision_paths, node, bits)
+            seen = ctx.call("low_precision_paths", to_child(node), min_bits=bits)
+            # Paths are graded by the check above; here the same leaves named as your audit_dtypes names them pass too.
+            accepted = [expected] + ([[own[ref_paths.index(p)] for p in expected]] if own else [])
+            if seen not in accepted:
+                leaves = dict(zip(ref_paths, describe_leaves(node)))
+                listed = "; ".join(f"{p}: {leaves[p]}" for p in expected) or "none"
+                raise Fail(
+                    f"low_precision_paths(tree, min_bits={bits}): expected {expected}, got {seen}.\n  The leaves to list: {listed}.\n"
+                    "How to fix: a leaf counts when `jnp.asarray(leaf).dtype` is real floating (bfloat16 too: use "
+                    "`jnp.issubdtype(dtype, jnp.floating)`, not NumPy's) or complex "
+                    "(`jnp.issubdtype(dtype, jnp.complexfloating)`) and `jnp.finfo(dtype).bits < min_bits` (complex64 "
+                    "counts as 32). Integers and booleans never count."
+                )
+    return f"Matches on {len(examples())} pytrees for min_bits in {MIN_BITS}."
+
+
+# -- promote_floats ----------------------------------------------------------------------
+def _student_promotions(ctx) -> dict:
+    def run():
+        return {(i, to): ctx.program("promote_to", to_child(node), to) for i, node in enumerate(examples()) for to in PROMOTE_TO}
+
+    return ctx.remember("promotions", run)
+
+
+def _expected_promotion(reference, node, to):
+    with reference_x64():
+        tree = to_parent(node)
+        result = reference.promote_floats(tree) if to is None else reference.promote_floats(tree, getattr(jax.numpy, to))
+        return result, [np.asarray(leaf) for leaf in jax.tree_util.tree_leaves(result)]
+
+
+def _compare_promoted_leaves(ctx, *, inexact: bool, fix: str) -> int:
+    """Compare the leaves whose original dtype is (not) inexact; return how many were compared."""
+    compared = 0
+    for (index, to), seen in _student_promotions(ctx).items():
+        node = examples()[index]
+        _, expected = _expected_promotion(ctx.reference, node, to)
+        seen_leaves, descriptions = flat_leaves(seen), describe_leaves(node)
+        if len(seen_leaves) != len(expected):
+            raise Fail(
+                f"promote_floats returned a tree with {len(seen_leaves)} leaves for an input with {len(expected)}: "
+                "every leaf must come back, cast or unchanged. Use `jax.tree_util.tree_map(promote_leaf, tree)`."
+            )
+        originals = [np.asarray(leaf) for leaf in jax.tree_util.tree_leaves(_reference(lambda t: t, node))]
+        for i, (got, want, original) in enumerate(zip(seen_leaves, expected, originals)):
+            if _is_inexact(original.dtype) != inexact:
+                continue
+            compared += 1
+            got = np.asarray(got)
+            if got.dtype != want.dtype or got.shape != want.shape or not np.array_equal(got, want):
+                target = "the default dtype" if to is None else to
+                raise Fail(
+                    f"promote_floats to {target}, leaf {i} ({descriptions[i]}): expected {want.dtype} {want.tolist()!r:.120}; "
+                    f"got {got.dtype} {got.tolist()!r:.120}.\nHow to fix: {fix}"
+                )
+    return compared
+
+
+def _is_inexact(dtype) -> bool:
+    return bool(jax.numpy.issubdtype(dtype, jax.numpy.inexact))
+
+
+@REGISTRY.check("promote_floats casts real floating leaves to dtype and complex leaves to the matching complex dtype", points=1.5)
+def promote_inexact(ctx):
+    count = _compare_promoted_leaves(
+        ctx, inexact=True,
+        fix="cast real floating leaves (bfloat16 and float16 included) with `.astype(dtype)` and complex leaves to "
+        "complex64 for float32 or complex128 for float64 (e.g. `jnp.promote_types(dtype, jnp.complex64)`): casting "
+        "a complex leaf to a real dtype throws away its imaginary part.",
+    )
+    return f"{count} floating and complex leaves promoted as the reference does (default, float32, float64)."
+
+
+@REGISTRY.check("promote_floats leaves integer and boolean leaves unchanged (dtype and value)", points=1)
+def promote_keeps_integers(ctx):
+    count = _compare_promoted_leaves(
+        ctx, inexact=False,
+        fix="only floating and complex leaves change; test with `jnp.issubdtype(jnp.asarray(leaf).dtype, "
+        "jnp.inexact)` and return every other leaf as it is.",
+    )
+    return f"{count} integer and boolean leaves kept their dtype and value."
+
+
+@REGISTRY.check("promote_floats keeps the tree structure (containers, dict keys, NamedTuple types)", points=0.5)
+def promote_keeps_structure(ctx):
+    for (index, to), seen in _student_promotions(ctx).items():
+        expected, _ = _expected_promotion(ctx.reference, examples()[index], to)
+        if structure_of(seen) != structure_of(expected):
+            raise Fail(
+                f"promote_floats changed the structure of the tree: expected {structure_of(expected)!r:.300}; got "
+                f"{structure_of(seen)!r:.300}.\nHow to fix: `jax.tree_util.tree_map(promote_leaf, tree)` keeps every "
+                "container (tuples stay tuples, NamedTuples keep their class); a hand-written recursion over "
+                "lists and tuples usually turns NamedTuples and tuples into lists."
+            )
+    return "Same containers, keys and NamedTuple types as the input."
+
+
+# -- 64-bit mode ----------------------------------------------------------------------------
+@REGISTRY.check("x64_enabled() is True while 64-bit mode is on", points=0.5, public=True)
+def x64_on(ctx):
+    for label, seen in (
+        ("with jax_enable_x64 switched on (as the grader runs)", ctx.call("x64_enabled")),
+        ("inside `with jax.enable_x64(True):`", ctx.program("x64_inside_context", True)),
+    ):
+        if not _is_bool(seen, True):
+            raise Fail(f"x64_enabled() {label}: expected True, got {seen!r:.80}. Return `bool(jax.config.jax_enable_x64)`.")
+    return "True with 64-bit mode on."
+
+
+@REGISTRY.check("x64_enabled() is False inside a jax.enable_x64(False) context", points=1)
+def x64_off_in_context(ctx):
+    seen = ctx.program("x64_inside_context", False)
+    if not _is_bool(seen, False):
+        raise Fail(
+            f"x64_enabled() inside `with jax.enable_x64(False):` should be False, got {seen!r:.80}.\n"
+            "How to fix: read the setting when the function is called (`jax.config.jax_enable_x64` reflects the "
+            "context), not once at import time, and not from an environment variable."
+        )
+    return "False inside jax.enable_x64(False)."
+
+
+def _is_bool(value, expected: bool) -> bool:
+    array = np.asarray(value) if not isinstance(value, bool) else None
+    if array is not None and (array.shape != () or array.dtype != np.bool_):
+        return False
+    return bool(value) is expected
+
+
+@REGISTRY.check("audit_dtypes with 64-bit mode off reports the dtypes JAX sees (NumPy float64 as float32, int64 as int32)", points=1)
+def audit_without_x64(ctx):
+    reference = ctx.reference
+    nodes = [host_state(), *draw_examples(numpy_and_python_trees(), count=5, seed=77)]
+    for node in nodes:
+        seen = _read_audit(ctx.program("audit_inside_context", to_child(node), False))
+        with jax.enable_x64(False):
+            expected = [(r.path, tuple(r.shape), r.dtype, r.weak_type) for r in reference.audit_dtypes(to_parent(node))]
+        problem = _first_mismatch(seen, expected, node, columns=slice(1, 3), names=("shape", "dtype"))
+        if problem:
+            raise Fail(
+                f"audit_dtypes inside `with jax.enable_x64(False):`: {problem}\nHow to fix: report "
+                "`jnp.asarray(leaf).dtype`, which is what JAX would compute with (float32 when 64-bit mode is "
+                "off), not `leaf.dtype` or `np.asarray(leaf).dtype`."
+            )
+    return f"With 64-bit mode off, {len(nodes)} NumPy/Python pytrees are audited as JAX sees them."

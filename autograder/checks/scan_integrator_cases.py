@@ -1,0 +1,115 @@
+"""The problems the scan_integrator checks pose, and the reference's answers.
+
+Initial conditions, the child-side descriptions of the same problems
+(``State`` built in the child, accelerations from ``child/targets.py``), and
+the reference solution run on them in the parent, in float64.
+"""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from . import dynamics_fixtures as fx
+from .dynamics_fixtures import reference_x64
+from .framework import Attr, Construct, Target
+from .integrator_diagnosis import kepler_energy_error
+
+SCAN_PROBE_STEPS = (4, 16)
+"""n_steps at which integrate's traced program is measured (traced, never compiled)."""
+SHORT_STEPS = 32
+"""Steps of the runs that grade numbers even when integrate is not scan-based."""
+JIT_STEP = [{"kind": "jit", "static_argnums": [2]}]
+"""leapfrog_step is called under jit with accel_fn static, as integrate will use it."""
+
+
+def state_arg(phase, dtype=np.float64):
+    """The student's ``State(x, v)``, built in the child from NumPy arrays."""
+    return Construct(Attr("State"), (phase.x.astype(dtype), phase.v.astype(dtype)))
+
+
+def pairwise_target(m, eps2, dtype=np.float64):
+    """Softened pairwise gravity with masses ``m``, built in the child (mirrors fx.pairwise_accel)."""
+    return Target("pairwise", {"m": np.asarray(m, dtype=dtype), "eps2": eps2, "G": 1.0})
+
+
+def short_cluster():
+    return fx.random_cluster(8, seed=21)
+
+
+def one_step_cases():
+    """(label, initial phase, dt, child-side accel, parent-side accel) for the one-step check."""
+    cluster, m = fx.random_cluster(6, seed=11)
+    rng = np.random.default_rng(12)
+    oscillators = fx.Phase(x=rng.normal(size=(5, 3)), v=rng.normal(size=(5, 3)))
+    return [
+        ("6 particles, pairwise gravity (eps2 = 0.01)", cluster, 0.01, pairwise_target(m, 0.01), fx.pairwise_accel(m, 0.01)),
+        ("5 harmonic oscillators (omega^2 = 2)", oscillators, 0.1, Target("harmonic", {"omega2": 2.0}), fx.harmonic_accel(2.0)),
+        ("Kepler orbit at apocentre", fx.kepler_apocentre(), 0.05, Target("kepler"), fx.kepler_accel),
+    ]
+
+
+@functools.lru_cache(maxsize=None)
+def _jitted_reference_step(reference):
+    return jax.jit(reference.leapfrog_step, static_argnums=2)
+
+
+def reference_step(reference, phase, dt, accel):
+    """The reference's leapfrog_step from ``phase``, in float64."""
+    with reference_x64():
+        return _jitted_reference_step(reference)(reference.State(jnp.asarray(phase.x), jnp.asarray(phase.v)), dt, accel)
+
+
+# -- the long runs ---------------------------------------------------------------
+KEPLER_RUNS = (  # (dt, n_steps): one orbit at T/500 and T/1000, fifty orbits at T/250
+    (fx.KEPLER_PERIOD / 500, 500),
+    (fx.KEPLER_PERIOD / 1000, 1000),
+    (fx.KEPLER_PERIOD / 250, 12500),
+)
+
+
+@functools.lru_cache(maxsize=None)
+def reference_kepler_errors(reference) -> tuple:
+    """max |dE/E| of the reference for each of KEPLER_RUNS (cached for the process)."""
+    phase = fx.kepler_apocentre()
+    with reference_x64():
+        state0 = reference.State(phase.x, phase.v)
+        runs = [reference.integrate(state0, dt, n, fx.kepler_accel)[1] for dt, n in KEPLER_RUNS]
+        return tuple(kepler_energy_error(fx.Phase(np.asarray(t.x), np.asarray(t.v)), phase) for t in runs)
+
+
+# -- GPU tier ---------------------------------------------------------------------
+@dataclass(frozen=True)
+class PlummerRun:
+    """The GPU-tier run: float64 leapfrog of a Plummer sphere, energy sampled along the way."""
+
+    n_particles: int = 2048
+    n_chunks: int = 8
+    chunk_steps: int = 500
+    dt: float = 0.005
+    eps2: float = 0.05**2
+    every: int = 10
+    seed: int = 7
+
+
+PLUMMER_RUN = PlummerRun()  # tests shrink it to run the check on a CPU
+
+
+def plummer_reference(reference, run: PlummerRun) -> np.ndarray:
+    """The reference's energy series for ``run``, sampled as the energy_series program does."""
+    phase, m = fx.plummer_sphere(run.n_particles, seed=run.seed)
+    with reference_x64():
+        accel, energy = fx.pairwise_accel(m, run.eps2), fx.pairwise_energy(m, run.eps2)
+        energies_of = jax.jit(lambda xs, vs: jax.lax.map(lambda xv: energy(*xv), (xs, vs)))
+        state = reference.State(jnp.asarray(phase.x), jnp.asarray(phase.v))
+        series = [np.atleast_1d(np.asarray(energy(state.x, state.v)))]
+        for _ in range(run.n_chunks):
+            state, trajectory = reference.integrate(state, run.dt, run.chunk_steps, accel)
+            picked = slice(run.every - 1, None, run.every)
+            series.append(np.asarray(energies_of(trajectory.x[picked], trajectory.v[picked])))
+    return np.concatenate(series)
+
+
