@@ -81,13 +81,28 @@ def regenerate(check, root):
 @assignment_option
 @click.option("--csv", "csv_path", required=True, type=click.Path(path_type=Path), help="Gradebook CSV to write.")
 @click.option("--jobs", "-j", default=0, help="Parallel graders (default: one per core).")
-@click.option("--results-dir", type=click.Path(path_type=Path), default=None, help="Per-student results (default: next to the CSV).")
-@click.option("--run-as", default="nobody", show_default=True)
-def grade_batch(directory, assignment, csv_path, jobs, results_dir, run_as):
-    """Grade every submission in DIRECTORY into a gradebook CSV (resumable)."""
+@click.option("--results-dir", type=click.Path(path_type=Path), default=None, help="Per-student results and logs (default: <csv stem>-results beside the CSV).")
+@click.option(
+    "--run-as",
+    default="61000",
+    show_default=True,
+    help="When grading as root: the first uid student code runs as, one per parallel grader (61000, 61001, ...; no accounts needed). A user name works with --jobs 1.",
+)
+@click.option("--budget", default=60.0, show_default=True, help="Seconds per graded call, compilation included.")
+@click.option("--timeout", default=None, type=float, help="Seconds for one whole grading (default: from --budget and the number of checks).")
+def grade_batch(directory, assignment, csv_path, jobs, results_dir, run_as, budget, timeout):
+    """Grade every submission in DIRECTORY into a gradebook CSV (resumable).
+
+    DIRECTORY holds one folder or one .zip per student, or is Gradescope's
+    "Export Submissions" download (with submission_metadata.yml).
+    """
     from .batch import grade_batch as run
 
-    summary = run(directory=directory, assignment=assignment, csv_path=csv_path, jobs=jobs, results_dir=results_dir, run_as=run_as)
+    try:
+        summary = run(directory=directory, assignment=assignment, csv_path=csv_path, jobs=jobs,
+                      results_dir=results_dir, run_as=run_as, budget=budget, timeout=timeout)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
     click.echo(summary)
 
 
@@ -99,12 +114,25 @@ def build():
 @build.command("gradescope")
 @click.argument("names", nargs=-1, type=click.Choice(ASSIGNMENTS + ("all",)))
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("dist"), show_default=True)
-def build_gradescope(names, out):
+@click.option(
+    "--time-limit",
+    default=540,
+    show_default=True,
+    help="Seconds one grading may take; keep it below the timeout in Gradescope's autograder settings.",
+)
+@click.option(
+    "--hidden-visibility",
+    default="after_published",
+    show_default=True,
+    type=click.Choice(["hidden", "after_due_date", "after_published", "visible"]),
+    help="When students see the results of the hidden checks.",
+)
+def build_gradescope(names, out, time_limit, hidden_visibility):
     """Write dist/<NAME>-autograder.zip for each assignment (or `all`)."""
     from .packaging.gradescope import build_gradescope_zip
 
     for name in _expand(names):
-        click.echo(build_gradescope_zip(assignment=name, out_dir=out))
+        click.echo(build_gradescope_zip(assignment=name, out_dir=out, time_limit=time_limit, hidden_visibility=hidden_visibility))
 
 
 @build.command("otter")

@@ -1,0 +1,226 @@
+"""Grading a whole class into a gradebook.
+
+Every submission in a folder (subfolders, zips, or Gradescope's export) is
+graded by ``jaxgrade grade`` in a process of its own, several at a time. One
+submission that crashes, hangs or breaks the grader costs only its own row.
+Each student's results file is kept; a run that is interrupted and started
+again skips every submission whose results file is already complete. Out come
+a CSV gradebook (one column per check) and a markdown summary of which checks
+the class failed most.
+"""
+from __future__ import annotations
+
+import json
+import os
+import queue
+import re
+import subprocess
+import sys
+import tempfile
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+
+from .checks import load_registry
+from .packaging import fallback
+from .packaging.class_submissions import ClassSubmission, discover
+from .packaging.gradebook import write_gradebook, write_summary
+from .packaging.safe_unzip import UnsafeArchive, extract_zip
+
+DEFAULT_FIRST_UID = "61000"
+
+
+@dataclass(frozen=True)
+class Graded:
+    submission: ClassSubmission
+    results: dict | None  # None: the grader itself failed, see note
+    note: str = ""
+    resumed: bool = False
+
+
+def worker_users(run_as: str | None, jobs: int) -> list[str | None]:
+    """The user each parallel grader's child runs as: one uid per worker.
+
+    The sandbox may kill every process of the child's uid when a grading ends,
+    so two graders running at once must never share one. A numeric ``run_as``
+    is the first of ``jobs`` consecutive uids (no accounts needed); a user
+    name is fine for one worker.
+    """
+    if not run_as or os.geteuid() != 0:  # no user switch happens: nothing to share
+        return [run_as or None] * jobs
+    uid, _, gid = run_as.partition(":")
+    if uid.isdigit():
+        return [f"{int(uid) + k}" + (f":{gid}" if gid else "") for k in range(jobs)]
+    if jobs == 1:
+        return [run_as]
+    raise ValueError(
+        f"--run-as {run_as!r} names one user, but {jobs} graders would run at once and each needs a uid of "
+        f"its own; give a numeric first uid (e.g. --run-as {DEFAULT_FIRST_UID}) or use --jobs 1"
+    )
+
+
+def results_file_name(key: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]", "_", key).strip(".") or "submission"
+
+
+def _refuse_clashing_names(submissions: list[ClassSubmission]) -> None:
+    """Two submissions whose results files would have the same name (e.g. "a b" and "a_b")."""
+    seen: dict[str, str] = {}
+    for submission in submissions:
+        name = results_file_name(submission.key)
+        if name in seen:
+            raise ValueError(f"submissions {seen[name]!r} and {submission.key!r} would share the results file "
+                             f"{name}.json; rename one of them")
+        seen[name] = submission.key
+
+
+def load_complete_results(path: Path, *, assignment: str, check_names: list[str]) -> dict | None:
+    """The results in ``path`` if they are a finished grading of ``assignment``, else None."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("extra_data", {}).get("assignment") != assignment:
+        return None
+    tests = data.get("tests")
+    if not isinstance(tests, list) or [t.get("name") for t in tests if isinstance(t, dict)] != check_names:
+        return None
+    numbers = [data.get("score")] + [t.get(k) for t in tests for k in ("score", "max_score")]
+    return data if all(isinstance(n, (int, float)) for n in numbers) else None
+
+
+class BatchGrader:
+    """Grades one submission at a time in a child process; shared settings live here."""
+
+    def __init__(self, *, assignment: str, results_dir: Path, budget: float, timeout: float):
+        self.assignment = assignment
+        self.results_dir = results_dir
+        self.budget = budget
+        self.timeout = timeout
+        self.check_names = [c.name for c in load_registry(assignment).checks]
+
+    def results_path(self, submission: ClassSubmission) -> Path:
+        return self.results_dir / f"{results_file_name(submission.key)}.json"
+
+    def resume(self, submission: ClassSubmission) -> Graded | None:
+        data = load_complete_results(self.results_path(submission), assignment=self.assignment, check_names=self.check_names)
+        return None if data is None else Graded(submission, data, note=data.get("extra_data", {}).get("batch_note", ""), resumed=True)
+
+    def grade(self, submission: ClassSubmission, run_as: str | None) -> Graded:
+        results_path = self.results_path(submission)
+        results_path.unlink(missing_ok=True)  # an incomplete file from an interrupted run
+        with tempfile.TemporaryDirectory(prefix="jaxgrade-batch-") as scratch:
+            folder = submission.path
+            if submission.is_zip:
+                folder = Path(scratch) / "submission"
+                try:
+                    extract_zip(submission.path, folder)
+                except UnsafeArchive as exc:
+                    return self._reject(submission, f"the zip was not unpacked: {exc}")
+            problem = self._run_grader(folder, results_path, run_as)
+        data = load_complete_results(results_path, assignment=self.assignment, check_names=self.check_names)
+        if problem is None and data is None:
+            problem = "the grader finished without a complete results file"
+        if problem is not None:
+            results_path.unlink(missing_ok=True)  # so that the next run tries again
+            return Graded(submission, None, note=f"not graded: {problem} (see {results_path.with_suffix('.log').name})")
+        return Graded(submission, data)
+
+    def _reject(self, submission: ClassSubmission, reason: str) -> Graded:
+        """A zip we refuse to unpack is the submission's fault: it scores 0, with the reason."""
+        message = f"Your submission was not graded because {reason}. Zip the files themselves and resubmit."
+        data = fallback.write_crash_results(
+            results_path=self.results_path(submission), assignment=self.assignment, message=message,
+            extra_data={"batch_note": reason},
+        )
+        return Graded(submission, data, note=reason)
+
+    def _run_grader(self, folder: Path, results_path: Path, run_as: str | None) -> str | None:
+        argv = [sys.executable, "-m", "autograder.cli", "grade", str(folder), "-a", self.assignment,
+                "--results", str(results_path), "--budget", str(self.budget), "--run-as", run_as or ""]
+        with open(results_path.with_suffix(".log"), "wb") as log:
+            grader = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                                      start_new_session=True)
+            try:
+                code = grader.wait(timeout=self.timeout)
+            except subprocess.TimeoutExpired:
+                fallback.stop_grader(grader)
+                return f"grading took longer than {self.timeout:.0f} s"
+        if code < 0:
+            return f"the grader was killed by signal {-code}"
+        return None if code == 0 else f"the grader stopped with exit status {code}"
+
+
+def _progress():
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    return Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn(),
+        console=Console(stderr=True),
+    )
+
+
+def _grade_all(grader: BatchGrader, todo: list[ClassSubmission], users: list[str | None]) -> list[Graded]:
+    free_users: queue.Queue = queue.Queue()
+    for user in users:
+        free_users.put(user)
+
+    def grade_with_a_free_user(submission: ClassSubmission) -> Graded:
+        user = free_users.get()
+        try:
+            return grader.grade(submission, user)
+        except Exception as exc:  # a fault here must not stop the class
+            return Graded(submission, None, note=f"not graded: {type(exc).__name__}: {exc}")
+        finally:
+            free_users.put(user)
+
+    graded = []
+    if not todo:
+        return graded
+    with _progress() as progress, ThreadPoolExecutor(max_workers=len(users)) as pool:
+        task = progress.add_task(f"Grading {grader.assignment}", total=len(todo))
+        futures = [pool.submit(grade_with_a_free_user, s) for s in todo]
+        for future in as_completed(futures):
+            outcome = future.result()
+            graded.append(outcome)
+            progress.update(task, advance=1, description=f"Graded {outcome.submission.key}")
+    return graded
+
+
+def grade_batch(
+    *,
+    directory: Path,
+    assignment: str,
+    csv_path: Path,
+    jobs: int = 0,
+    results_dir: Path | None = None,
+    run_as: str | None = DEFAULT_FIRST_UID,
+    budget: float = 60.0,
+    timeout: float | None = None,
+) -> str:
+    """Grade every submission in ``directory``; write the gradebook and summary; return the summary.
+
+    ``jobs``: graders at once (0: one per core). ``results_dir``: per-student
+    results and logs (default ``<csv stem>-results`` beside the CSV).
+    ``timeout``: seconds for one whole grading (default: from the per-call
+    ``budget`` and the number of checks).
+    """
+    csv_path = Path(csv_path)
+    results_dir = Path(results_dir) if results_dir else csv_path.with_name(f"{csv_path.stem}-results")
+    results_dir.mkdir(parents=True, exist_ok=True)
+    registry = load_registry(assignment)
+    jobs = jobs if jobs > 0 else (os.cpu_count() or 1)
+    users = worker_users(run_as, jobs)
+    grader = BatchGrader(
+        assignment=assignment, results_dir=results_dir, budget=budget,
+        timeout=timeout or budget * (len(registry.checks) + 2) + 120,
+    )
+    submissions = discover(Path(directory))
+    _refuse_clashing_names(submissions)
+    resumed = {s.key: grader.resume(s) for s in submissions}
+    todo = [s for s in submissions if resumed[s.key] is None]
+    graded = [g for g in resumed.values() if g is not None] + _grade_all(grader, todo, users)
+    graded.sort(key=lambda g: g.submission.key)
+    write_gradebook(csv_path, graded, registry)
+    return write_summary(csv_path.with_name(f"{csv_path.stem}-summary.md"), graded, registry)
