@@ -104,7 +104,9 @@ def _grade_staged(*, session, staged_source, assignment, registry, specs, budget
     reference = importlib.import_module(f"solutions.{assignment}")
     ctx = framework.Context(assignment=assignment, session=session, reference=reference, source=staged_source, budget=budget)
     try:
-        session.request({"op": "import", "module": assignment}, timeout=budget)
+        # Starting the child pays for Python and JAX imports before the student's own
+        # import runs; on a loaded machine that alone can take seconds, so allow double.
+        session.request({"op": "import", "module": assignment}, timeout=2 * budget)
     except (StudentError, ChildError) as exc:
         reason = f"Importing assignments.{assignment} failed, so no check could run.\n" + framework.explain_failure(exc)
         extra = dict(extra, protections=session.protections)
