@@ -4,10 +4,9 @@ Closures hold NumPy arrays, not JAX arrays, so that they take the precision
 of the ``jax.enable_x64`` context the reference runs in.
 
 The child builds accelerations and log-densities from ``child/targets.py``;
-the grader needs the same functions here to run the reference solution on the
-same problem. These mirror the targets line for line (they are test
-fixtures, not secrets), plus the initial conditions and energy measures the
-dynamics checks share.
+the grader runs the reference solution on the same problem with the very same
+builders (public test fixtures, not secrets), plus the initial conditions and
+energy measures the dynamics checks share.
 """
 from __future__ import annotations
 
@@ -15,8 +14,9 @@ import functools
 from typing import NamedTuple
 
 import jax
-import jax.numpy as jnp
 import numpy as np
+
+from ..child import targets
 
 KEPLER_ECCENTRICITY = 0.5
 KEPLER_PERIOD = 2 * np.pi  # semi-major axis 1, G M = 1
@@ -32,50 +32,31 @@ def reference_x64():
     return jax.enable_x64(True)
 
 
-# -- accelerations (mirror targets.kepler / harmonic / pairwise) ---------------
+# -- accelerations: the very functions the child builds from child/targets.py --
+# Closures hold NumPy arrays, so they take the precision of the enclosing
+# jax.enable_x64 context.
+_KEPLER = targets.kepler()
+
+
 def kepler_accel(x):
     """Point mass 1 at the origin; x (1, 3) -> (1, 3)."""
-    r2 = jnp.sum(x**2, axis=-1, keepdims=True)
-    return -x / (r2 * jnp.sqrt(r2))
+    return _KEPLER(x)
 
 
 @functools.lru_cache(maxsize=None)
 def harmonic_accel(omega2: float):
     """a = -omega^2 x; cached so the reference's static accel_fn stays one object."""
-
-    def accel(x):
-        return -omega2 * x
-
-    return accel
+    return targets.harmonic(omega2)
 
 
 def pairwise_accel(m, eps2: float, G: float = 1.0):
     """Softened pairwise gravity a_i = F_i / m_i; x (N, 3), m (N,)."""
-    m = np.asarray(m)
-
-    def accel(x):
-        d = x[:, None, :] - x[None, :, :]
-        r2 = jnp.sum(d**2, axis=-1) + eps2
-        n = x.shape[0]
-        inv_r3 = jnp.where(jnp.eye(n, dtype=bool), 0.0, r2**-1.5)
-        return -G * jnp.einsum("ij,ijk->ik", m[None, :] * inv_r3, d)
-
-    return accel
+    return targets.pairwise(np.asarray(m), eps2, G)
 
 
 def pairwise_energy(m, eps2: float, G: float = 1.0):
-    """K + W for softened pairwise gravity; (x, v) (N, 3) -> scalar (mirrors targets.pairwise_energy)."""
-    m = np.asarray(m)
-
-    def energy(x, v):
-        d = x[:, None, :] - x[None, :, :]
-        r2 = jnp.sum(d**2, axis=-1) + eps2
-        n = x.shape[0]
-        inv_r = jnp.where(jnp.eye(n, dtype=bool), 0.0, r2**-0.5)
-        potential = -0.5 * G * jnp.sum(m[:, None] * m[None, :] * inv_r)
-        return 0.5 * jnp.sum(m[:, None] * v**2) + potential
-
-    return energy
+    """K + W for softened pairwise gravity; (x, v) (N, 3) -> scalar."""
+    return targets.pairwise_energy(np.asarray(m), eps2, G)
 
 
 # -- initial conditions ------------------------------------------------------
@@ -140,39 +121,17 @@ def _plummer_speed_fractions(rng, n):
     return accepted[:n]
 
 
-# -- log-densities (mirror targets.gaussian / banana / flat_custom_gradient / flat)
+# -- log-densities: the child's own target builders ----------------------------
 def gaussian_log_prob(mean, precision):
-    mean, precision = np.asarray(mean), np.asarray(precision)
-
-    def log_prob(theta):
-        r = theta - mean
-        return -0.5 * r @ (precision @ r)
-
-    return log_prob
+    return targets.gaussian(np.asarray(mean), np.asarray(precision))
 
 
 def banana_log_prob(b: float = 0.1, scale: float = 10.0):
-    def log_prob(theta):
-        x, y = theta[0], theta[1]
-        return -0.5 * (x**2 / scale + (y + b * x**2 - b * scale) ** 2)
-
-    return log_prob
+    return targets.banana(b, scale)
 
 
 def flat_custom_gradient_log_prob(slope):
-    slope = np.asarray(slope)
-
-    @jax.custom_jvp
-    def log_prob(theta):
-        return 0.0 * jnp.sum(theta)
-
-    @log_prob.defjvp
-    def log_prob_jvp(primals, tangents):
-        (theta,), (tangent,) = primals, tangents
-        return log_prob(theta), jnp.sum(slope * tangent)
-
-    return log_prob
+    return targets.flat_custom_gradient(np.asarray(slope))
 
 
-def flat_log_prob(theta):
-    return 0.0 * jnp.sum(theta)
+flat_log_prob = targets.flat()
