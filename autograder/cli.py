@@ -39,6 +39,7 @@ def grade(submission, assignment, results_path, run_as, budget, hidden_visibilit
     Exits 0 whenever a results file was written, however the submission fared.
     """
     from .grading import grade_submission
+    from .results import possible_score
 
     try:
         data = grade_submission(
@@ -53,8 +54,7 @@ def grade(submission, assignment, results_path, run_as, budget, hidden_visibilit
     except Exception as exc:  # the grader failed, not the submission
         click.echo(f"jaxgrade: grading failed: {type(exc).__name__}: {exc}", err=True)
         sys.exit(2)
-    max_score = sum(t["max_score"] for t in data["tests"])
-    click.echo(f"{assignment}: {data['score']:g} / {max_score:g}  ->  {results_path}")
+    click.echo(f"{assignment}: {data['score']:g} / {possible_score(data):g}  ->  {results_path}")
 
 
 @main.command()

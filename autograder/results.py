@@ -81,6 +81,12 @@ def build_results(outcome: GradingOutcome) -> dict:
     }
 
 
+def possible_score(results: dict) -> float:
+    """The most a results dict could award on the runner that wrote it
+    (GPU-tier checks skipped on a CPU runner carry no points there)."""
+    return round(sum(float(t["max_score"]) for t in results["tests"]), 6)
+
+
 def crash_outcome(*, assignment: str, check_specs, reason: str, execution_time: float = 0.0, extra_data=None) -> GradingOutcome:
     """Every check failed for one reason (no submission, import error, ...)."""
     checks = [

@@ -11,6 +11,8 @@ import csv
 import statistics
 from pathlib import Path
 
+from ..results import possible_score
+
 FIXED_COLUMNS = ["student_id", "name", "email", "submission", "score", "max_score"]
 
 
@@ -30,7 +32,7 @@ def gradebook_rows(graded, registry) -> list[dict]:
                 "email": student.email,
                 "submission": outcome.submission.key,
                 "score": _number(outcome.results["score"]) if outcome.results else "",
-                "max_score": _number(registry.max_score),
+                "max_score": _number(possible_score(outcome.results)) if outcome.results else "",
             }
             row.update({c.name: _number(scores.get(c.name)) for c in registry.checks})
             row["note"] = outcome.note
@@ -63,6 +65,7 @@ def failure_counts(graded, registry) -> list[tuple[str, float, int, int]]:
 def summary_markdown(graded, registry) -> str:
     assignment = registry.assignment
     scores = [float(g.results["score"]) for g in graded if g.results]
+    possible = [possible_score(g.results) for g in graded if g.results]
     not_graded = [g for g in graded if not g.results]
     resumed = sum(g.resumed for g in graded)
     lines = [f"# {assignment}: {len(graded)} submissions", ""]
@@ -70,9 +73,9 @@ def summary_markdown(graded, registry) -> str:
         f"- graded: {len(scores)} ({resumed} from an earlier run), not graded: {len(not_graded)}"
     )
     if scores:
-        full = sum(s >= registry.max_score for s in scores)
+        full = sum(s >= p for s, p in zip(scores, possible))
         lines.append(
-            f"- score out of {registry.max_score:g}: mean {statistics.mean(scores):.2f}, "
+            f"- score out of {max(possible):g}: mean {statistics.mean(scores):.2f}, "
             f"median {statistics.median(scores):g}; full marks: {full}"
         )
     lines += ["", "## Checks, most failed first", "",

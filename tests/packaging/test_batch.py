@@ -166,7 +166,7 @@ def test_gradescope_export_layout_names_every_submitter(tmp_path):
     assert [s.key for s in found] == ["submission_111", "submission_222"]
     assert found[0].students == (Student("1815", "Ada Lovelace", "ada@example.edu"),)
     assert [s.id for s in found[1].students] == ["1882", "1850"]
-    results = {"score": 2.0, "tests": [{"name": c.name, "score": 0.0} for c in REGISTRY.checks]}
+    results = {"score": 2.0, "tests": [{"name": c.name, "score": 0.0, "max_score": c.points} for c in REGISTRY.checks]}
     rows = gradebook_rows([batch.Graded(found[1], results)], REGISTRY)
     assert [(r["student_id"], r["email"], r["score"]) for r in rows] == [
         ("1882", "emmy@example.edu", "2"), ("1850", "sofia@example.edu", "2")]
@@ -196,3 +196,24 @@ def test_submissions_that_would_share_a_results_file_are_refused(tmp_path):
     (tmp_path / "class" / "a_b").mkdir()
     with pytest.raises(ValueError, match="would share the results file a_b.json"):
         batch.grade_batch(directory=tmp_path / "class", assignment="grad_forces", csv_path=tmp_path / "g.csv", jobs=1)
+
+
+def test_gradebook_counts_full_marks_against_what_the_runner_could_award():
+    from types import SimpleNamespace
+
+    from autograder.checks import load_registry
+    from autograder.packaging.gradebook import gradebook_rows, summary_markdown
+
+    registry = load_registry("scan_integrator")  # has a GPU-tier check, skipped on CPU runners
+    tests = [
+        {"name": c.name, "score": 0.0 if c.gpu else c.points, "max_score": 0.0 if c.gpu else c.points, "status": "passed"}
+        for c in registry.checks
+    ]
+    earned = sum(t["score"] for t in tests)
+    assert earned < registry.max_score  # the registry counts the GPU point this runner cannot award
+    student = SimpleNamespace(id="s1", name="Ada", email="ada@example.org")
+    graded = [SimpleNamespace(results={"score": earned, "tests": tests}, note="", resumed=False,
+                              submission=SimpleNamespace(students=[student], key="ada"))]
+    row = gradebook_rows(graded, registry)[0]
+    assert float(row["max_score"]) == earned
+    assert "full marks: 1" in summary_markdown(graded, registry)
