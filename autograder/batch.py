@@ -41,8 +41,9 @@ class Graded:
 def worker_users(run_as: str | None, jobs: int) -> list[str | None]:
     """The user each parallel grader's child runs as: one uid per worker.
 
-    The sandbox may kill every process of the child's uid when a grading ends,
-    so two graders running at once must never share one. A numeric ``run_as``
+    Two students graded at the same time must not share a uid: one student's
+    code could otherwise read the other's /proc entries or files in its
+    scratch folder while both run. A numeric ``run_as``
     is the first of ``jobs`` consecutive uids (no accounts needed); a user
     name is fine for one worker.
     """
