@@ -7,6 +7,7 @@ comes out.
 """
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import sys
 import tempfile
@@ -91,12 +92,7 @@ def grade_submission(
         output_tail = session.output_tail()
         session.discard_output()
         if output_tail:
-            outcome = results_mod.GradingOutcome(
-                assignment=outcome.assignment,
-                checks=outcome.checks,
-                output=outcome.output + "\n\nWhat your code printed:\n" + output_tail,
-                extra_data=outcome.extra_data,
-            )
+            outcome = dataclasses.replace(outcome, output=outcome.output + "\n\nWhat your code printed:\n" + output_tail)
         return _finish(outcome, results_path, started)
 
 
@@ -130,10 +126,8 @@ def _grade_staged(*, session, staged_source, assignment, registry, specs, budget
 
 
 def _finish(outcome: results_mod.GradingOutcome, results_path: Path, started: float) -> dict:
-    outcome = results_mod.GradingOutcome(
-        assignment=outcome.assignment,
-        checks=outcome.checks,
-        output=outcome.output,
+    outcome = dataclasses.replace(
+        outcome,
         execution_time=time.perf_counter() - started,
         # The most this runner could award: GPU-tier checks it skipped carry no points here.
         extra_data=dict(outcome.extra_data, max_score=sum(c.max_score for c in outcome.checks)),
