@@ -1,26 +1,26 @@
 """Text of the student template's own files: README, packaging, CI.
 
-The pinned versions live here and nowhere else: the template's
-``requirements.txt``, ``pyproject.toml`` and README all render from
-``PINNED_REQUIREMENTS``. They are the versions the autograder runs, written
-down by hand rather than read from the environment, so the generated files
-are the same on every machine.
+The template's ``requirements.txt``, ``pyproject.toml`` and README all render
+from ``PINNED_REQUIREMENTS``, whose versions come from the project's lock
+(``constraints.txt``, see :mod:`autograder.lock`), never from the environment,
+so the generated files are the same on every machine.
 """
 from __future__ import annotations
 
 from importlib import resources
 from string import Template
 
+from .. import lock
+
 PYTHON_VERSION = "3.11"
 """Oldest Python the template supports, and the one its CI runs."""
 
-PINNED_REQUIREMENTS = (
-    "jax==0.10.2",
-    "jaxlib==0.10.2",
-    "numpy==2.4.6",
-    "pytest==9.2.0",
-    "hypothesis==6.170.17",
-)
+TEMPLATE_PACKAGES = ("jax", "jaxlib", "numpy", "pytest", "hypothesis")
+"""What a student's environment needs: the grader's versions of JAX and NumPy,
+and the test tools (hypothesis draws the same inputs as the grader only at the
+grader's version)."""
+
+PINNED_REQUIREMENTS = tuple(lock.pins(TEMPLATE_PACKAGES))
 
 TIME_BUDGET_SECONDS = 60
 """Budget of each graded call, compilation included (stated to students)."""

@@ -12,6 +12,8 @@ import re
 import zipfile
 from pathlib import Path
 
+from .. import lock
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PACKAGING_DIR = Path(__file__).resolve().parent
 FIXED_TIMESTAMP = (1980, 1, 1, 0, 0, 0)
@@ -23,9 +25,9 @@ GRADER_EXCLUDES = {
 
 
 def read_pinned_requirements() -> list[str]:
-    """The exact ``name==version`` lines of requirements-grader.txt."""
+    """``name==version`` for each package of requirements-grader.txt, versions from the lock."""
     lines = (PACKAGING_DIR / "requirements-grader.txt").read_text(encoding="utf-8").splitlines()
-    return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
+    return lock.pins(line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#"))
 
 
 def grader_source_files(project_root: Path = PROJECT_ROOT) -> dict[str, Path]:

@@ -18,11 +18,10 @@ from pathlib import Path
 from ..checks import ASSIGNMENTS
 from ..checks.framework import VISIBILITIES
 from ..grading import HIDDEN_VISIBILITY
+from .. import lock
 from .bundle import PACKAGING_DIR, grader_source_files, read_pinned_requirements, render, write_zip
 
-UV_VERSION = "0.13.8"
-PYTHON_VERSION = "3.11.18"  # a CPython build uv 0.13.8 knows; same minor version as the project's tests
-SETUPTOOLS_VERSION = "80.9.0"  # builds the editable install of the grader, offline of any index
+PYTHON_VERSION = "3.11.18"  # a CPython build the locked uv knows; same minor version as the project's tests
 DEFAULT_TIME_LIMIT = 540  # seconds: inside Gradescope's default 10-minute limit, with room to write results
 TEMPLATES = PACKAGING_DIR / "templates"
 
@@ -40,9 +39,9 @@ def render_setup_sh() -> str:
         (TEMPLATES / "setup.sh").read_text(encoding="utf-8"),
         {
             "JAX_VERSION": jax_pin.split("==", 1)[1],
-            "UV_VERSION": UV_VERSION,
+            "UV_VERSION": lock.version("uv"),
             "PYTHON_VERSION": PYTHON_VERSION,
-            "PINNED_REQUIREMENTS": _pinned_lines([*requirements, f"setuptools=={SETUPTOOLS_VERSION}"]),
+            "PINNED_REQUIREMENTS": _pinned_lines([*requirements, *lock.pins(["setuptools"])]),
         },
     )
 

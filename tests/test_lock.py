@@ -1,0 +1,107 @@
+"""The lock (constraints.txt) is the one source of versions, and it is the truth.
+
+These fail when the environment the tests run in, the project's declared
+requirements, or any place that ships pins (Gradescope setup.sh, Otter's
+requirements, the student template) disagree with the lock.
+"""
+from __future__ import annotations
+
+import re
+import tomllib
+from importlib.metadata import distribution
+
+import pytest
+from packaging.markers import default_environment
+from packaging.requirements import Requirement
+
+from autograder import lock
+from autograder.generate import template
+from autograder.packaging.bundle import read_pinned_requirements
+from autograder.packaging.gradescope import render_setup_sh
+
+PYPROJECT = tomllib.loads((lock.LOCK_FILE.parent / "pyproject.toml").read_text(encoding="utf-8"))
+
+
+def _declared(extras=("dev",)) -> list[Requirement]:
+    """The project's own requirements: dependencies plus the named extras."""
+    texts = list(PYPROJECT["project"]["dependencies"])
+    for extra in extras:
+        texts += PYPROJECT["project"]["optional-dependencies"][extra]
+    return [Requirement(text) for text in texts]
+
+
+def _closure(requirements: list[Requirement]) -> set[str]:
+    """Every distribution the requirements pull in on this interpreter (normalised names)."""
+    seen: set[str] = set()
+    todo = [(r, "") for r in requirements]
+    while todo:
+        requirement, extra = todo.pop()
+        environment = {**default_environment(), "extra": extra}
+        if requirement.marker and not requirement.marker.evaluate(environment):
+            continue
+        name = lock.normalise(requirement.name)
+        key = f"{name}[{','.join(sorted(requirement.extras))}]"
+        if key in seen:
+            continue
+        seen.add(key)
+        for text in distribution(name).requires or []:
+            for wanted in [""] + sorted(requirement.extras):
+                todo.append((Requirement(text), wanted))
+    return {key.split("[")[0] for key in seen}
+
+
+def test_lock_parses_and_is_loud_on_bad_lines():
+    assert lock.locked(), "constraints.txt pins nothing"
+    with pytest.raises(lock.LockError, match="expected 'name==version'"):
+        lock.parse_lock("numpy>=2\n")
+    with pytest.raises(lock.LockError, match="pinned twice"):
+        lock.parse_lock("ml_dtypes==0.6.0\nml-dtypes==0.6.0\n")
+    with pytest.raises(lock.LockError, match="no version in constraints.txt"):
+        lock.version("a-package-the-project-never-uses")
+
+
+def test_every_installed_dependency_is_locked_at_its_installed_version():
+    """What the tests run on is exactly the lock (install with the README's command)."""
+    problems = []
+    for name in sorted(_closure(_declared())):
+        installed = distribution(name).version
+        try:
+            locked = lock.version(name)
+        except lock.LockError:
+            problems.append(f"{name} {installed}: not in the lock")
+            continue
+        if locked != installed:
+            problems.append(f"{name}: locked {locked}, installed {installed}")
+    assert not problems, (
+        "the environment drifted from constraints.txt; reinstall with "
+        "`.venv/bin/pip install -c constraints.txt -e \".[dev]\"`:\n" + "\n".join(problems)
+    )
+
+
+def test_declared_requirements_admit_the_locked_versions():
+    problems = [
+        f"{r} excludes the locked {lock.version(r.name)}"
+        for r in _declared(extras=tuple(PYPROJECT["project"]["optional-dependencies"]))
+        if lock.normalise(r.name) in lock.locked() and not r.specifier.contains(lock.version(r.name), prereleases=True)
+    ]
+    assert not problems, "pyproject.toml and constraints.txt disagree:\n" + "\n".join(problems)
+
+
+def test_every_shipped_pin_is_the_locked_version():
+    shipped = {
+        "Gradescope setup.sh": re.findall(r"'([A-Za-z0-9._-]+==[^']+)'", render_setup_sh())
+        + re.findall(r'"([a-z]+==\$[A-Z_]+)"', render_setup_sh()),
+        "Otter requirements / grader set": read_pinned_requirements(),
+        "student template": list(template.PINNED_REQUIREMENTS),
+    }
+    variables = dict(re.findall(r"^([A-Z_]+)=(\S+)$", render_setup_sh(), flags=re.M))
+    problems = []
+    for where, pins in shipped.items():
+        assert pins, f"found no pins in the {where}"
+        for pin in pins:
+            name, version = pin.split("==")
+            version = re.sub(r"\$([A-Z_]+)", lambda m: variables[m.group(1)], version)
+            if lock.version(name) != version:
+                problems.append(f"{where}: {name}=={version}, lock says {lock.version(name)}")
+    assert not problems, "\n".join(problems)
+
