@@ -6,6 +6,8 @@ student's local public tests speak the same words as the autograder.
 """
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 NOT_IMPLEMENTED = (
@@ -68,10 +70,45 @@ _HINTS = {
 }
 
 
+# Packages a student might reach for that the grader does not install: importing
+# one is a dependency problem, not a helper module left behind.
+_KNOWN_PACKAGES = frozenset({
+    "scipy", "matplotlib", "pandas", "sklearn", "torch", "tensorflow", "numba", "sympy", "flax", "optax",
+    "equinox", "diffrax", "blackjax", "numpyro", "tqdm", "IPython", "seaborn", "astropy", "h5py", "yaml",
+})
+
+
+def missing_module_hint(message: str) -> str | None:
+    """The hint for ``No module named 'x'`` (or ``from . import x`` failing), else None.
+
+    A name that is not a known package is almost always the student's own
+    helper file, left out of a single-file upload.
+    """
+    match = re.search(r"No module named '([\w.]+)'", message) or re.search(
+        r"cannot import name '(\w+)' from 'assignments'", message  # `from . import helper`
+    )
+    if not match:
+        return None
+    name = match.group(1)
+    top = name.removeprefix("assignments.").split(".")[0]
+    if not top or top in _KNOWN_PACKAGES or top in ("jax", "jaxlib", "numpy"):
+        return None
+    return (
+        f"Your code imports `{name}`, which is not part of your submission. If it is your own helper "
+        f"module: upload {top}.py too, or keep your helpers in the same file as your solution. A helper "
+        f"sits next to your solution (assignments/{top}.py) and is imported as `from . import {top}`. "
+        "Otherwise use only jax, numpy and the standard library."
+    )
+
+
 def explain_error(type_name: str, message: str = "") -> str:
     """How to fix an exception the student's code raised, in the course's terms."""
     if "NaN" in message or "nan" in message.split():
         return nan_hint()
+    if type_name in ("ModuleNotFoundError", "ImportError"):
+        hint = missing_module_hint(message)
+        if hint:
+            return hint
     return _HINTS.get(type_name, "Read the traceback above: it points at the line in your code that failed.")
 
 
@@ -125,7 +162,7 @@ def compare_arrays(seen, expected, *, what: str, tolerance: float, fix: str = ""
     worst_idx = tuple(int(i) for i in worst)
     lines = [
         f"{what}: max-normalised error {err:.3e} exceeds the tolerance {tolerance:.1e}.",
-        f"  worst element {worst_idx}: expected {np.asarray(expected)[worst_idx]!r}, seen {seen[worst_idx]!r}",
+        f"  worst element {worst_idx}: expected {np.asarray(expected)[worst_idx].item()!r}, seen {seen[worst_idx].item()!r}",
         f"  expected: {_fmt(expected)}",
         f"  seen:     {_fmt(seen)}",
     ]

@@ -17,21 +17,15 @@ from pathlib import Path
 
 from . import results as results_mod
 from .checks import framework, load_registry
+from .gpu_tier import GpuTier, devices_from_import_reply
 from .sandbox import Limits, describe_protections
 from .sandbox.session import ChildError, ChildSession, StudentError
 from .submission import SubmissionNotFound, read_student_source, stage_submission
-
-HIDDEN_VISIBILITY = "after_published"
-
-
-def _gpu_available() -> bool:
-    import jax
-
-    return any(d.platform == "gpu" for d in jax.devices())
+from .vocabulary import HIDDEN_FEEDBACK, HIDDEN_VISIBILITY, RUN_AS, check_visibility
 
 
 def _visibility(check: framework.Check, hidden_visibility: str) -> str:
-    return "visible" if check.public else hidden_visibility
+    return check_visibility(check.public, hidden_visibility)
 
 
 def _run_check(check: framework.Check, ctx: framework.Context, visibility: str) -> results_mod.CheckResult:
@@ -58,15 +52,26 @@ def grade_submission(
     submission: Path,
     assignment: str,
     results_path: Path,
-    run_as: str | None = "nobody",
+    run_as: str | None = RUN_AS,
     budget: float = framework.DEFAULT_BUDGET_SECONDS,
     hidden_visibility: str = HIDDEN_VISIBILITY,
-    run_gpu_checks: bool | None = None,
+    run_gpu_checks: bool = False,
     limits: Limits | None = None,
+    gpu_scale: str = "full",
+    hidden_feedback: str = HIDDEN_FEEDBACK,
 ) -> dict:
-    """Grade ``submission`` for ``assignment`` and write Gradescope results to ``results_path``."""
+    """Grade ``submission`` for ``assignment`` and write Gradescope results to ``results_path``.
+
+    ``run_gpu_checks``: the GPU tier is part of this grading (``--gpu``). Its checks then
+    count in the maximum everywhere and run where the sandboxed child sees a GPU; without
+    one they are reported not run (0 points, failed). Off, they are left out entirely.
+    ``gpu_scale``: "reduced" runs the GPU tier at test size on any device (tests only).
+    ``hidden_feedback``: what the always-visible summary says about the hidden checks
+    (``vocabulary.HIDDEN_FEEDBACK_MODES``).
+    """
     started = time.perf_counter()
-    registry = load_registry(assignment)
+    registry = load_registry(assignment).for_grading(gpu_tier=bool(run_gpu_checks))
+    gpu_tier = GpuTier(scale=gpu_scale) if run_gpu_checks else None
     specs = [(c, _visibility(c, hidden_visibility)) for c in registry.checks]
     extra = {}
     with tempfile.TemporaryDirectory(prefix="jaxgrade-stage-") as stage_dir:
@@ -75,7 +80,7 @@ def grade_submission(
         except SubmissionNotFound as exc:
             outcome = results_mod.crash_outcome(assignment=assignment, check_specs=specs, reason=str(exc), extra_data=extra)
             return _finish(outcome, results_path, started)
-        session = ChildSession(staged_dir=staged.package_root, limits=limits, run_as=run_as)
+        session = ChildSession(staged_dir=staged.package_root, limits=limits, run_as=run_as, gpu=gpu_tier is not None)
         try:
             outcome = _grade_staged(
                 session=session,
@@ -84,8 +89,9 @@ def grade_submission(
                 registry=registry,
                 specs=specs,
                 budget=budget,
-                run_gpu_checks=_gpu_available() if run_gpu_checks is None else run_gpu_checks,
+                gpu_tier=gpu_tier,
                 extra=extra,
+                hidden_feedback=hidden_feedback,
             )
         finally:
             session.close()  # every process the submission started is gone before we write
@@ -96,42 +102,54 @@ def grade_submission(
         return _finish(outcome, results_path, started)
 
 
-def _grade_staged(*, session, staged_source, assignment, registry, specs, budget, run_gpu_checks, extra):
+def _grade_staged(*, session, staged_source, assignment, registry, specs, budget, gpu_tier, extra,
+                  hidden_feedback=HIDDEN_FEEDBACK):
     reference = importlib.import_module(f"solutions.{assignment}")
     ctx = framework.Context(assignment=assignment, session=session, reference=reference, source=staged_source, budget=budget)
     try:
         # Starting the child pays for Python and JAX imports before the student's own
         # import runs; on a loaded machine that alone can take seconds, so allow double.
-        session.request({"op": "import", "module": assignment}, timeout=2 * budget)
+        imported = session.request({"op": "import", "module": assignment}, timeout=2 * budget)
     except (StudentError, ChildError) as exc:
         reason = f"Importing assignments.{assignment} failed, so no check could run.\n" + framework.explain_failure(exc)
         extra = dict(extra, protections=session.protections)
         return results_mod.crash_outcome(assignment=assignment, check_specs=specs, reason=reason, extra_data=extra)
     extra = dict(extra, protections=session.protections)
     print(describe_protections(session.protections))  # run_autograder's stdout: instructors only
-    checks = []
+    not_run_reason = None
+    if gpu_tier is not None:
+        gpu_tier = ctx.gpu_tier = dataclasses.replace(gpu_tier, devices=devices_from_import_reply(imported))
+        not_run_reason = gpu_tier.not_run_reason()
+        extra = dict(extra, gpu_tier=gpu_tier.describe())
+    checks, not_run = [], 0
     for check, visibility in specs:
-        if check.gpu and not run_gpu_checks:
+        if check.gpu and not_run_reason:  # in the maximum, never a pass: every row keeps the same total
             checks.append(
                 results_mod.CheckResult(
-                    name=check.name, score=0.0, max_score=0.0, visibility=visibility, tags=check.tags, status="passed",
-                    output="Skipped: this runner has no GPU, so this GPU-tier check did not run and carries no points here.",
+                    name=check.name, score=0.0, max_score=check.points, visibility=visibility, tags=check.tags,
+                    status="failed", output=not_run_reason,
                 )
             )
+            not_run += 1
             continue
         checks.append(_run_check(check, ctx, visibility))
     passed = sum(c.passed for c in checks)
     summary = f"{assignment}: {passed} of {len(checks)} checks passed."
+    if not_run:
+        summary += f" {not_run} GPU-tier check{'s' if not_run > 1 else ''} not run: no GPU visible inside the sandbox."
+    closed = ctx.closed_gates()  # what to fix first: the properties of a non-solution do not count
+    if closed:
+        summary = "Fix first: " + closed[0] + "\n" + "\n".join(["Also: " + line for line in closed[1:]] + [summary])
+    hidden = results_mod.hidden_summary(checks, hidden_feedback)  # visible before the hidden details are
+    if hidden:
+        summary += "\n\n" + hidden
     return results_mod.GradingOutcome(assignment=assignment, checks=checks, output=summary, extra_data=extra)
 
 
 def _finish(outcome: results_mod.GradingOutcome, results_path: Path, started: float) -> dict:
-    outcome = dataclasses.replace(
-        outcome,
-        execution_time=time.perf_counter() - started,
-        # The most this runner could award: GPU-tier checks it skipped carry no points here.
-        extra_data=dict(outcome.extra_data, max_score=sum(c.max_score for c in outcome.checks)),
-    )
+    # The most a grading can award is read from its tests (results.possible_score), never
+    # written twice: GPU-tier checks that did not run still carry their max_score there.
+    outcome = dataclasses.replace(outcome, execution_time=time.perf_counter() - started)
     data = results_mod.build_results(outcome)
     results_mod.write_results(Path(results_path), data)
     return data

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from . import vocabulary
 
 MAX_OUTPUT_CHARS = 20_000  # per test; Gradescope itself cuts at 100k
 
@@ -25,7 +28,7 @@ class CheckResult:
     score: float
     max_score: float
     output: str
-    visibility: str = "visible"
+    visibility: str = vocabulary.VISIBLE
     tags: tuple = ()
     status: str | None = None  # None: passed iff score == max_score
 
@@ -74,7 +77,7 @@ def build_results(outcome: GradingOutcome) -> dict:
         "execution_time": round(float(outcome.execution_time), 3),
         "output": _cap(outcome.output),
         "output_format": "text",
-        "visibility": "visible",
+        "visibility": vocabulary.VISIBLE,
         "stdout_visibility": "hidden",
         "extra_data": dict(outcome.extra_data, assignment=outcome.assignment),
         "tests": tests,
@@ -82,8 +85,8 @@ def build_results(outcome: GradingOutcome) -> dict:
 
 
 def possible_score(results: dict) -> float:
-    """The most a results dict could award on the runner that wrote it
-    (GPU-tier checks skipped on a CPU runner carry no points there)."""
+    """The most a results dict could award: the same for every submission of one deployment
+    (GPU-tier checks are in it exactly when the deployment grades them, run or not)."""
     return round(sum(float(t["max_score"]) for t in results["tests"]), 6)
 
 
@@ -94,6 +97,70 @@ def crash_outcome(*, assignment: str, check_specs, reason: str, execution_time: 
         for spec, visibility in check_specs
     ]
     return GradingOutcome(assignment=assignment, checks=checks, output=reason, execution_time=execution_time, extra_data=extra_data or {})
+
+
+# -- the visible summary of the hidden checks --------------------------------------
+_FIX_MARKERS = ("how to fix:", "common causes:")
+# Numbers that could come from a hidden input or its expected value: anything with
+# a decimal point or an exponent, and integers of two or more digits. Single
+# digits stay ("dt/2", "argnums=1"); digits inside names stay ("float32").
+_NUMBER = re.compile(r"(?<![\w.])[-+]?(?:\d+\.\d*|\.\d+|\d{2,}|\d(?=[eE]))(?:[eE][-+]?\d+)?(?![\w])")
+_SUMMARY_LINE_CHARS = 400
+_WHEN_SHOWN = {"after_published": "once grades are published", "after_due_date": "after the due date",
+               "hidden": "not shown"}
+
+
+def teaching_text(output: str) -> str:
+    """How to fix a failed check, from its output, with every number taken out.
+
+    The output of a hidden check holds its inputs and expected values; only the
+    advice after "How to fix:" (or a leading "Fix X first" line) survives, and
+    any number in it is replaced by "…".
+    """
+    first_line = output.strip().splitlines()[0] if output.strip() else ""
+    first = first_line.split(":", 1)[0] + "." if first_line.startswith("Fix ") and " first" in first_line else ""
+    advice = ""
+    lowered = output.lower()
+    for marker in _FIX_MARKERS:
+        at = lowered.rfind(marker)
+        if at >= 0:
+            advice = " ".join(output[at + len(marker):].split())
+            break
+    advice = _NUMBER.sub("…", f"{first} Then: {advice}" if first and advice else first or advice)
+    if len(advice) > _SUMMARY_LINE_CHARS:
+        advice = advice[: _SUMMARY_LINE_CHARS - 1].rsplit(" ", 1)[0] + " …"
+    return advice or "see this check's details when they are shown."
+
+
+def hidden_summary(checks, mode: str = vocabulary.HIDDEN_FEEDBACK) -> str:
+    """The always-visible summary of the checks whose own results are not visible yet.
+
+    ``mode`` (see ``vocabulary.HIDDEN_FEEDBACK_MODES``): "fix" lists each hidden
+    check as passed or failed with how to fix it, "status" only passed or failed,
+    "off" nothing. Never an input, an expected value or a number from either.
+    """
+    if mode not in vocabulary.HIDDEN_FEEDBACK_MODES:
+        raise ValueError(f"hidden feedback must be one of {', '.join(vocabulary.HIDDEN_FEEDBACK_MODES)}, not {mode!r}")
+    hidden = [c for c in checks if c.visibility != vocabulary.VISIBLE and c.max_score > 0]
+    if mode == "off" or not hidden:
+        return ""
+    when = _WHEN_SHOWN.get(hidden[0].visibility, "later")
+    heading = f"Hidden checks: {sum(c.passed for c in hidden)} of {len(hidden)} passed (their inputs and details: {when})."
+    lines = [heading]
+    for check in hidden:
+        points = f"{_points(check.score)}/{_points(check.max_score)}"
+        if check.passed:
+            lines.append(f"  passed  {check.name} ({points})")
+            continue
+        line = f"  FAILED  {check.name} ({points})"
+        if mode == "fix":
+            line += f"\n          how to fix: {teaching_text(check.output)}"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def _points(value: float) -> str:
+    return f"{float(value):g}"
 
 
 def write_results(path: Path, results: dict) -> None:
@@ -110,3 +177,29 @@ def write_results(path: Path, results: dict) -> None:
         fh.write("\n")
     os.chmod(tmp, 0o644)
     os.replace(tmp, path)
+
+
+def read_results(path: Path, *, assignment: str | None = None, check_names: list[str] | None = None) -> dict | None:
+    """The results in ``path`` if they are one finished grading, else None.
+
+    Finished: a JSON object whose score and every test's score and max_score
+    are numbers. ``assignment``: it must be that assignment's grading;
+    ``check_names``: its tests must be exactly these checks, in order. Every
+    route reads results back through here (Gradescope's entry point, batch
+    grading and its resume, the Otter plugin).
+    """
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("extra_data", {}), dict):
+        return None
+    if assignment is not None and data.get("extra_data", {}).get("assignment") != assignment:
+        return None
+    tests = data.get("tests")
+    if not isinstance(tests, list) or not all(isinstance(t, dict) for t in tests):
+        return None
+    if check_names is not None and [t.get("name") for t in tests] != list(check_names):
+        return None
+    numbers = [data.get("score")] + [t.get(k) for t in tests for k in ("score", "max_score")]
+    return data if all(isinstance(n, (int, float)) and not isinstance(n, bool) for n in numbers) else None

@@ -1,16 +1,22 @@
 """The checks of each assignment: one module per assignment, each exposing
-``REGISTRY``, a :class:`~autograder.checks.framework.CheckRegistry`."""
+``REGISTRY``, a :class:`~autograder.checks.framework.CheckRegistry`.
+
+The assignments are discovered from their own files (see
+``autograder.catalog``); the other modules here are helpers checks share.
+"""
 from __future__ import annotations
 
 import importlib
 
-ASSIGNMENTS = ("grad_forces", "jit_potential", "vmap_forces", "scan_integrator", "hmc", "dtype_audit")
+from .. import catalog
+
+ASSIGNMENTS = catalog.assignment_names()
+"""The assignments of this tree, in course order (discovered, never listed by hand)."""
 
 
 def load_registry(assignment: str):
     """The check registry of ``assignment`` (a module name from ASSIGNMENTS)."""
-    if assignment not in ASSIGNMENTS:
-        raise ValueError(f"unknown assignment {assignment!r}; choose one of {', '.join(ASSIGNMENTS)}")
+    catalog.get(assignment)  # unknown names fail here, naming the known ones
     return importlib.import_module(f"{__name__}.{assignment}").REGISTRY
 
 

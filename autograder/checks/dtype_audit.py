@@ -17,7 +17,7 @@ import numpy as np
 
 from ..sandbox.session import ChildError, StudentError
 from .dynamics_fixtures import reference_x64
-from .framework import CheckRegistry, Fail, draw_examples
+from .framework import CheckRegistry, Fail, Gate, NotShown, draw_examples
 from .pytree_examples import (
     describe_leaves,
     half_precision_mix,
@@ -200,6 +200,30 @@ def _is_inexact(dtype) -> bool:
     return bool(jax.numpy.issubdtype(dtype, jax.numpy.inexact))
 
 
+def _verify_promotes(ctx) -> None:
+    """The loose gate: asked for float32 or float64, every real floating leaf comes back in that dtype."""
+    for (index, to), seen in _student_promotions(ctx).items():
+        if to is None:
+            continue
+        node = examples()[index]
+        originals = [np.asarray(leaf) for leaf in jax.tree_util.tree_leaves(_reference(lambda t: t, node))]
+        seen_leaves, descriptions = flat_leaves(seen), describe_leaves(node)
+        for i, (got, original) in enumerate(zip(seen_leaves, originals)):
+            if jax.numpy.issubdtype(original.dtype, jax.numpy.floating) and str(np.asarray(got).dtype) != to:
+                raise NotShown(
+                    "does not cast the floating leaves",
+                    f"promote_floats(tree, jnp.{to}), leaf {i} ({descriptions[i]}): expected dtype {to}, got "
+                    f"{np.asarray(got).dtype}.",
+                )
+
+
+PROMOTES = Gate(
+    "promote_floats", _verify_promotes, counts="the checks of what it leaves alone",
+    fix="cast every real floating leaf with `.astype(dtype)` (see the check "
+    "'promote_floats casts real floating leaves to dtype and complex leaves to the matching complex dtype').",
+)
+
+
 @REGISTRY.check("promote_floats casts real floating leaves to dtype and complex leaves to the matching complex dtype", points=1.5)
 def promote_inexact(ctx):
     count = _compare_promoted_leaves(
@@ -213,6 +237,7 @@ def promote_inexact(ctx):
 
 @REGISTRY.check("promote_floats leaves integer and boolean leaves unchanged (dtype and value)", points=1)
 def promote_keeps_integers(ctx):
+    ctx.require(PROMOTES)  # returning the tree untouched keeps every integer, and promotes nothing
     count = _compare_promoted_leaves(
         ctx, inexact=False,
         fix="only floating and complex leaves change; test with `jnp.issubdtype(jnp.asarray(leaf).dtype, "
@@ -223,6 +248,7 @@ def promote_keeps_integers(ctx):
 
 @REGISTRY.check("promote_floats keeps the tree structure (containers, dict keys, NamedTuple types)", points=0.5)
 def promote_keeps_structure(ctx):
+    ctx.require(PROMOTES)
     for (index, to), seen in _student_promotions(ctx).items():
         expected, _ = _expected_promotion(ctx.reference, examples()[index], to)
         if structure_of(seen) != structure_of(expected):
@@ -236,11 +262,36 @@ def promote_keeps_structure(ctx):
 
 
 # -- 64-bit mode ----------------------------------------------------------------------------
+def _x64_seen(ctx, inside: bool | None):
+    """x64_enabled() as the grader runs (None) or inside jax.enable_x64(inside) (cached)."""
+    if inside is None:
+        return ctx.remember("x64 as run", lambda: ctx.call("x64_enabled"))
+    return ctx.remember(("x64 inside", inside), lambda: ctx.program("x64_inside_context", inside))
+
+
+def _verify_x64_tracks(ctx) -> None:
+    """The gate of both x64 checks: the answer changes with the setting (a constant is right half the time)."""
+    on, off = _x64_seen(ctx, None), _x64_seen(ctx, False)
+    if _is_bool(on, True) == _is_bool(off, True) or not (_is_bool(on, True) or _is_bool(on, False)):
+        raise NotShown(
+            "does not follow the 64-bit setting",
+            f"x64_enabled() returned {on!r:.40} with 64-bit mode on and {off!r:.40} inside "
+            "`with jax.enable_x64(False):`; expected True, then False.",
+        )
+
+
+X64_TRACKS = Gate(
+    "x64_enabled", _verify_x64_tracks, counts="the 64-bit mode checks",
+    fix="return `bool(jax.config.jax_enable_x64)`, read when the function is called.",
+)
+
+
 @REGISTRY.check("x64_enabled() is True while 64-bit mode is on", points=0.5, public=True)
 def x64_on(ctx):
+    ctx.require(X64_TRACKS)
     for label, seen in (
-        ("with jax_enable_x64 switched on (as the grader runs)", ctx.call("x64_enabled")),
-        ("inside `with jax.enable_x64(True):`", ctx.program("x64_inside_context", True)),
+        ("with jax_enable_x64 switched on (as the grader runs)", _x64_seen(ctx, None)),
+        ("inside `with jax.enable_x64(True):`", _x64_seen(ctx, True)),
     ):
         if not _is_bool(seen, True):
             raise Fail(f"x64_enabled() {label}: expected True, got {seen!r:.80}. Return `bool(jax.config.jax_enable_x64)`.")
@@ -249,7 +300,9 @@ def x64_on(ctx):
 
 @REGISTRY.check("x64_enabled() is False inside a jax.enable_x64(False) context", points=1)
 def x64_off_in_context(ctx):
-    seen = ctx.program("x64_inside_context", False)
+    seen = _x64_seen(ctx, False)
+    if _is_bool(seen, False):
+        ctx.require(X64_TRACKS)  # False always is not reading the setting
     if not _is_bool(seen, False):
         raise Fail(
             f"x64_enabled() inside `with jax.enable_x64(False):` should be False, got {seen!r:.80}.\n"
@@ -282,3 +335,31 @@ def audit_without_x64(ctx):
                 "off), not `leaf.dtype` or `np.asarray(leaf).dtype`."
             )
     return f"With 64-bit mode off, {len(nodes)} NumPy/Python pytrees are audited as JAX sees them."
+
+
+# -- public-test fixture (computed by `jaxgrade regenerate`, 64-bit mode on) -----
+
+
+def public_fixture(*, reference, inputs):
+    """Reference answers on fixed inputs for tests/fixtures/dtype_audit.npz (name -> array)."""
+    import json
+
+    import jax.numpy as jnp
+
+    tree = inputs.example_tree()
+    reports = [
+        {"path": r.path, "shape": list(r.shape), "dtype": r.dtype, "weak_type": bool(r.weak_type)}
+        for r in reference.audit_dtypes(tree)
+    ]
+
+    def promoted_dtypes(dtype):
+        promoted = reference.promote_floats(tree, dtype=dtype)
+        return [str(jnp.asarray(leaf).dtype) for leaf in jax.tree_util.tree_leaves(promoted)]
+
+    return {
+        "reports_json": np.asarray(json.dumps(reports, sort_keys=True)),
+        "low_precision_64": np.asarray(reference.low_precision_paths(tree), dtype=str),
+        "low_precision_32": np.asarray(reference.low_precision_paths(tree, min_bits=32), dtype=str),
+        "promoted_dtypes_64": np.asarray(promoted_dtypes(jnp.float64), dtype=str),
+        "promoted_dtypes_32": np.asarray(promoted_dtypes(jnp.float32), dtype=str),
+    }

@@ -126,6 +126,10 @@ def gaussian_log_prob(mean, precision):
     return targets.gaussian(np.asarray(mean), np.asarray(precision))
 
 
+def gaussian_in_box_log_prob(mean, precision, lower, upper):
+    return targets.gaussian_in_box(*(np.asarray(a) for a in (mean, precision, lower, upper)))
+
+
 def banana_log_prob(b: float = 0.1, scale: float = 10.0):
     return targets.banana(b, scale)
 

@@ -8,6 +8,7 @@ success message or raises :class:`Fail` with a message that teaches.
 from __future__ import annotations
 
 import math
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Callable
@@ -16,10 +17,15 @@ import numpy as np
 
 from .. import feedback
 from ..child import codec
-from ..sandbox.session import ChildCrashed, ChildError, ChildSession, ChildTimeout, StudentError
-
-VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
-DEFAULT_BUDGET_SECONDS = 60.0
+from ..sandbox.session import (
+    ChildCrashed,
+    ChildError,
+    ChildSession,
+    ChildTimeout,
+    StudentError,
+    student_functions,
+)
+from ..vocabulary import CALL_BUDGET_SECONDS as DEFAULT_BUDGET_SECONDS  # defined once, in vocabulary
 
 
 class Fail(Exception):
@@ -40,7 +46,7 @@ class Check:
     points: float
     fn: Callable
     public: bool = False  # public checks are also in the student template's tests
-    gpu: bool = False  # runs only where JAX sees a GPU (or when asked)
+    gpu: bool = False  # GPU tier: graded only with --gpu, and run only where the child sees a GPU
     tags: tuple = ()
 
 
@@ -63,6 +69,17 @@ class CheckRegistry:
     @property
     def max_score(self) -> float:
         return sum(c.points for c in self.checks)
+
+    def for_grading(self, *, gpu_tier: bool) -> "CheckRegistry":
+        """The checks one deployment grades: the GPU tier is in or out for every row alike.
+
+        Whether the GPU tier counts is the instructor's choice (``--gpu``), never
+        the runner's: with it, its checks are always in the maximum (reported not
+        run where the sandbox sees no GPU); without it, they are left out entirely.
+        """
+        chosen = CheckRegistry(self.assignment)
+        chosen.checks = [c for c in self.checks if gpu_tier or not c.gpu]
+        return chosen
 
 
 # -- argument references ------------------------------------------------------
@@ -149,6 +166,51 @@ def encode_arg(value, module: str):
     raise TypeError(f"cannot send {type(value).__name__} to the child")
 
 
+# -- gates: a property counts only once the function computes the quantity ----
+class NotShown(Fail):
+    """A gate's verdict: the function it guards does not (yet) compute the assignment's quantity.
+
+    ``problem`` is a short phrase completing "<subject> ...", e.g. "does not move the
+    particles"; the message (``str``) holds what was expected and seen.
+    """
+
+    def __init__(self, problem: str, detail: str):
+        super().__init__(detail)
+        self.problem = problem
+
+
+class Gated(Fail):
+    """A property check withheld its points because a gate it depends on is closed."""
+
+
+@dataclass(frozen=True)
+class Gate:
+    """What a property check needs before it counts.
+
+    ``verify(ctx)`` raises :class:`NotShown` (or ``Fail``/a student error) unless
+    ``subject`` is shown to compute the assignment's quantity, from values other
+    checks already fetched (memoised with ``ctx.remember``), so a gate costs no
+    extra child calls. ``counts`` names what waits on it ("the physics checks").
+    """
+
+    subject: str
+    verify: Callable
+    fix: str
+    counts: str = "the property checks"
+
+    def headline(self, problem: str) -> str:
+        return f"{self.subject} {problem}: {self.counts} count once it does."
+
+
+def _gate_problem(exc: BaseException) -> tuple[str, str]:
+    """(short problem, detail) for whatever a gate's ``verify`` raised."""
+    if isinstance(exc, NotShown):
+        return exc.problem, str(exc)
+    if isinstance(exc, StudentError):
+        return f"raises {exc.type_name}", explain_failure(exc)
+    return "does not compute the expected values yet", explain_failure(exc)
+
+
 # -- the context a check runs in ----------------------------------------------
 @dataclass
 class Context:
@@ -160,6 +222,7 @@ class Context:
     source: str
     budget: float = DEFAULT_BUDGET_SECONDS
     memo: dict = field(default_factory=dict)
+    gpu_tier: object = None  # autograder.gpu_tier.GpuTier when the GPU tier is graded
 
     def call(self, function: str, *args, transforms=(), timeout: float | None = None, **kwargs):
         """Call ``assignments.<assignment>.<function>`` in the child; decoded plain data back."""
@@ -171,7 +234,7 @@ class Context:
             "kwargs": {k: encode_arg(v, self.assignment) for k, v in kwargs.items()},
             "transforms": list(transforms),
         }
-        return codec.decode_value(self.session.request(request, timeout=timeout or self.budget))
+        return self._request(request, timeout)
 
     def program(self, name: str, *args, timeout: float | None = None, **kwargs):
         """Run a harness program from ``child/programs.py`` on the student's module."""
@@ -182,7 +245,25 @@ class Context:
             "args": [encode_arg(a, self.assignment) for a in args],
             "kwargs": {k: encode_arg(v, self.assignment) for k, v in kwargs.items()},
         }
-        return codec.decode_value(self.session.request(request, timeout=timeout or self.budget))
+        return self._request(request, timeout)
+
+    def _request(self, request: dict, timeout: float | None):
+        # A student function that used up its budget once is not called again (session.py).
+        known = {name for name, value in vars(self.reference).items()
+                 if callable(value) and getattr(value, "__module__", None) == self.reference.__name__}
+        functions = student_functions(request, known)
+        return codec.decode_value(self.session.request(request, timeout=timeout or self.budget, functions=functions))
+
+    def reference64(self, function: str, *args, transforms: tuple = (), **kwargs):
+        """The reference's ``function`` in float64 (NumPy back), under ``jax.enable_x64(True)``.
+
+        Always call the reference through this: the grading process does not
+        switch 64-bit mode on, so ``ctx.reference.<function>(...)`` called
+        directly would compute in float32. See ``checks/properties.py``.
+        """
+        from .properties import reference64
+
+        return reference64(getattr(self.reference, function), *args, transforms=transforms, **kwargs)
 
     def remember(self, key, compute: Callable):
         """Run ``compute()`` once per grading; later checks reuse its value or its failure."""
@@ -195,6 +276,57 @@ class Context:
         if kind == "error":
             raise value
         return value
+
+    def verdict(self, gate: Gate) -> tuple[str, str] | None:
+        """None when ``gate`` is open, else (problem, detail); decided once per grading."""
+        key = ("gate", gate.subject, gate.counts, getattr(gate.verify, "__qualname__", repr(gate.verify)))
+        if key not in self.memo:
+            try:
+                gate.verify(self)
+                self.memo[key] = ("value", None)
+            except (StudentError, ChildError, Fail) as exc:
+                self.memo[key] = ("value", _gate_problem(exc))
+        return self.memo[key][1]
+
+    def require(self, *gates: Gate) -> None:
+        """Withhold this check's points (raise :class:`Gated`) unless every gate is open.
+
+        The first closed gate names what to fix first; grading's summary opens with it.
+        """
+        for gate in gates:
+            closed = self.verdict(gate)
+            if closed is not None:
+                problem, detail = closed
+                headlines = self.memo.setdefault("closed gates", [])
+                if gate.headline(problem) not in headlines:
+                    headlines.append(gate.headline(problem))
+                raise Gated(
+                    f"Not counted yet: {gate.headline(problem)}\nExpected vs seen: {detail}\n"
+                    f"How to fix: {gate.fix} This check measures a property of {gate.subject}; it is graded "
+                    f"once {gate.subject} computes the assignment's quantity."
+                )
+
+    def closed_gates(self) -> list[str]:
+        """Headlines of the gates found closed so far, in the order checks met them."""
+        return list(self.memo.get("closed gates", ()))
+
+    @contextmanager
+    def fix_first(self, gate: Gate, *, subject_check: str):
+        """Prefix a failure with "fix <subject> first" when ``gate`` is closed.
+
+        For checks that depend on another function without being gated on it:
+        the failure is real, but its cause is usually the function named here.
+        """
+        try:
+            yield
+        except Fail as exc:
+            if isinstance(exc, Gated) or self.verdict(gate) is None:
+                raise
+            raise Fail(
+                f"Fix {gate.subject} first: it does not match the reference yet (see the check "
+                f"{subject_check!r}), and this check runs it. Once {gate.subject} is right, this check will "
+                f"likely pass too.\n\n{exc}"
+            ) from None
 
 
 # -- helpers checks share ------------------------------------------------------

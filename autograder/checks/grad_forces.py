@@ -22,8 +22,10 @@ import functools
 
 import numpy as np
 
+from .. import diagnosis
 from . import nbody_systems as systems
-from .framework import CheckRegistry, Fail, as_float_array, require_close, require_dtype
+from .evidence import relative_difference
+from .framework import CheckRegistry, Fail, Gate, NotShown, as_float_array, require_close, require_dtype
 
 REGISTRY = CheckRegistry("grad_forces")
 
@@ -35,17 +37,11 @@ THIRD_LAW_TOLERANCE = 1e-7  # |sum_i F_i| / max |F_i|: round-off ~1e-15, finite 
 FLOAT32_TOLERANCE = 1e-5  # float32 autodiff lands near 3e-7
 JIT_TOLERANCE = 1e-10  # XLA may reorder sums; anything larger is a different function
 
+AUTODIFF_CHECK = "grad_forces is -jax.grad(potential_energy): it follows potential_energy's derivative rule"
+AUTODIFF_FACTOR = 3.0  # the marked potential's derivative rule: 3x the true derivative
+AUTODIFF_TOLERANCE = 1e-9  # the same computation twice, scaled: round-off only
 FORCE_CHECK = "grad_forces matches the analytic force to machine precision (float64)"
 
-AUTODIFF_FIX = (
-    "Return -jax.grad(potential_energy)(x, m, eps2, G): automatic differentiation is exact "
-    "to round-off, finite differences are not. The only softening is eps2: add no small "
-    "constant of your own inside the square root."
-)
-LAW_FIX = (
-    "F = -jax.grad(potential_energy)(x, m, eps2, G), differentiating with respect to x (argument 0); "
-    "make potential_energy match its own check first."
-)
 NAN_FIX = (
     "Use the double-`where` trick: replace the self-pair squared distance by a safe value "
     "(say 1) before the square root and the division, then mask the result by index. A "
@@ -86,15 +82,31 @@ def _reference(ctx, function: str, system: systems.ParticleSystem) -> np.ndarray
     return systems.reference64(getattr(ctx.reference, function), system.x, system.m, system.eps2, system.G)
 
 
+def _require(message: str | None) -> None:
+    """Fail with a shared verdict's message (None: the property holds)."""
+    if message is not None:
+        raise Fail(message)
+
+
+def _verify_forces(ctx) -> None:
+    """The loose gate: on every softened system of the values check, forces along the true ones."""
+    for system in _drawn_systems():
+        if system.eps2 > 0:  # eps2 = 0 is the finiteness check's own subject
+            reason = systems.forces_point_wrong_way(_student(ctx, "grad_forces", system), _reference(ctx, "grad_forces", system))
+            if reason:
+                raise NotShown("does not compute forces along the gravitational ones", f"{system.describe()}: {reason}.")
+
+
+FORCES = Gate("grad_forces", _verify_forces, counts="the third-law, float32, eps2 = 0 and jit checks",
+              fix=f"make grad_forces return -jax.grad(potential_energy) (see the check {FORCE_CHECK!r}).")
+
+
 def _require_plausible_forces(ctx, system: systems.ParticleSystem, forces) -> None:
     """The property checks' gate: forces along the true ones (see ``forces_point_wrong_way``)."""
+    ctx.require(FORCES)
     reason = systems.forces_point_wrong_way(forces, _reference(ctx, "grad_forces", system))
     if reason:
         raise Fail(systems.gate_message(f"your forces ({system.describe()})", reason, FORCE_CHECK))
-
-
-def _fix_for(seen, expected, system, default: str) -> str:
-    return systems.scale_hint(seen, expected, G=system.G) or default
 
 
 @REGISTRY.check("Two unit masses at x = +1 and -1 attract with |F| = 1/4", points=1, public=True)
@@ -102,8 +114,9 @@ def two_body_forces(ctx):
     system = systems.two_unit_masses()
     seen = _student(ctx, "grad_forces", system)
     expected = np.array([[-0.25, 0.0, 0.0], [0.25, 0.0, 0.0]])
-    fix = _fix_for(seen, expected, system, "F = -jax.grad(potential_energy)(x, m, eps2, G); mind the minus sign.")
-    require_close(seen, expected, what="grad_forces of two unit masses 2 apart (G = 1, eps2 = 0)", tolerance=TWO_BODY_TOLERANCE, fix=fix)
+    # The verdict and its diagnosis are shared with the public test (autograder/diagnosis.py).
+    _require(diagnosis.forces_verdict(seen, expected, what="grad_forces of two unit masses 2 apart (G = 1, eps2 = 0)",
+                                      G=system.G, m=system.m, tolerance=TWO_BODY_TOLERANCE))
     return "Each mass feels |F| = 1/4 towards the other."
 
 
@@ -111,33 +124,62 @@ def two_body_forces(ctx):
 def potential_values(ctx):
     for system in (systems.two_unit_masses(), *_drawn_systems()):
         seen = _student(ctx, "potential_energy", system)
-        if seen.shape != ():
-            raise Fail(
-                f"potential_energy ({system.describe()}): expected a scalar (shape ()), got shape {seen.shape}. "
-                "Sum over all pairs: the potential energy of a system is one number."
-            )
         expected = _reference(ctx, "potential_energy", system)
-        fix = _fix_for(seen, expected, system, "W = -G sum_{i<j} m_i m_j / sqrt(|x_i - x_j|^2 + eps2), each pair once, no self-pairs.")
-        require_close(seen, expected, what=f"potential_energy ({system.describe()})", tolerance=VALUE_TOLERANCE, fix=fix)
+        _require(diagnosis.potential_verdict(seen, expected, what=f"potential_energy ({system.describe()})",
+                                             G=system.G, tolerance=VALUE_TOLERANCE))
     return f"W matches the reference on {1 + len(_drawn_systems())} systems (N up to {max(SIZES)}, eps2 = 0 included)."
 
 
-@REGISTRY.check(FORCE_CHECK, points=3)
+@REGISTRY.check(FORCE_CHECK, points=2)
 def force_values(ctx):
     for system in _drawn_systems():
         seen = _student(ctx, "grad_forces", system)
         expected = _reference(ctx, "grad_forces", system)
-        fix = _fix_for(seen, expected, system, "") or systems.acceleration_hint(seen, expected, system.m)
-        if not fix:
-            close = systems.max_normalised_error_or_inf(seen, expected) < 1e-6
-            fix = AUTODIFF_FIX if close else LAW_FIX
         what = f"grad_forces ({system.describe()}), index (particle, axis)"
-        require_close(seen, expected, what=what, tolerance=VALUE_TOLERANCE, fix=fix)
+        _require(diagnosis.forces_verdict(seen, expected, what=what, G=system.G, m=system.m, tolerance=VALUE_TOLERANCE))
     return f"Forces agree with the analytic law to 1e-12 on {len(_drawn_systems())} systems."
+
+
+@REGISTRY.check(AUTODIFF_CHECK, points=1)
+def forces_by_autodiff(ctx):
+    """Autodiff, verified by behaviour: in the child, potential_energy carries a
+    custom_jvp rule that scales its true derivative by AUTODIFF_FACTOR. Forces
+    from jax.grad(potential_energy) follow the rule; hand-derived or finite-
+    difference forces cannot know it and come out unchanged."""
+    ctx.require(FORCES)
+    system = _softened(7)
+    own = _student(ctx, "grad_forces", system)
+    marked = as_float_array(
+        ctx.program("forces_with_marked_potential", system.x, system.m, system.eps2, system.G, AUTODIFF_FACTOR),
+        what="grad_forces with a marked potential_energy",
+    )
+    if relative_difference(marked, AUTODIFF_FACTOR * own) <= AUTODIFF_TOLERANCE:
+        return f"grad_forces follows potential_energy's derivative rule: the forces come from jax.grad ({system.describe()})."
+    unchanged = relative_difference(marked, own) <= AUTODIFF_TOLERANCE
+    seen = (
+        "your forces did not change at all: they do not come from differentiating potential_energy"
+        if unchanged else
+        f"your forces changed by a factor of about {_ratio(marked, own):.3g}: they do not come from "
+        "jax.grad of the module's potential_energy alone"
+    )
+    raise Fail(
+        f"grad_forces must be -jax.grad(potential_energy): the assignment teaches automatic differentiation. "
+        f"Expected: with potential_energy given a derivative rule (jax.custom_jvp) that multiplies its true "
+        f"derivative by {AUTODIFF_FACTOR:g}, forces {AUTODIFF_FACTOR:g} times as large ({system.describe()}). "
+        f"Seen: {seen}. Hand-derived forces are exact but are not what this assignment teaches, and finite "
+        "differences are neither. How to fix: `return -jax.grad(potential_energy)(x, m, eps2, G)`, calling the "
+        "module's own potential_energy."
+    )
+
+
+def _ratio(seen, reference) -> float:
+    reference = np.asarray(reference, dtype=np.float64)
+    return float(np.sum(np.asarray(seen) * reference) / np.sum(reference * reference)) if np.any(reference) else float("nan")
 
 
 @REGISTRY.check("Newton's third law: the forces on all particles sum to zero", points=1)
 def third_law(ctx):
+    ctx.require(FORCES)
     for system in (_softened(7), _softened(32)):
         forces = _student(ctx, "grad_forces", system)
         _require_plausible_forces(ctx, system, forces)
@@ -157,6 +199,7 @@ def third_law(ctx):
 
 @REGISTRY.check("Float32 inputs give float32 results that agree with float64", points=1)
 def float32_preserved(ctx):
+    ctx.require(FORCES)
     # One system with Python-float scalars, one with float32 0-d arrays: both are legal.
     for system, scalars_as_arrays in ((_softened(7), False), (_softened(32), True)):
         single = system.as_dtype(np.float32)
@@ -190,6 +233,7 @@ def _require_finite(value, *, what: str, fix: str) -> None:
 
 @REGISTRY.check("Finite forces and second derivatives at eps2 = 0 (no NaN from self-pairs)", points=2)
 def finite_at_zero_softening(ctx):
+    ctx.require(FORCES)
     system = _unsoftened(7)
     forces = _student(ctx, "grad_forces", system)
     _require_finite(forces, what=f"grad_forces at eps2 = 0 ({system.describe()}, distinct particles)", fix=NAN_FIX)
@@ -209,6 +253,7 @@ def finite_at_zero_softening(ctx):
 
 @REGISTRY.check("grad_forces and potential_energy work under jax.jit", points=1)
 def works_under_jit(ctx):
+    ctx.require(FORCES)
     system = _softened(7)
     args = (system.x, system.m, system.eps2, system.G)  # all traced under jit
     for function in ("potential_energy", "grad_forces"):
@@ -223,3 +268,23 @@ def works_under_jit(ctx):
             "no state kept between calls.",
         )
     return "Both functions trace and compile under jax.jit with eps2 and G traced."
+
+
+# -- public-test fixture (computed by `jaxgrade regenerate`, 64-bit mode on) -----
+
+
+def public_fixture(*, reference, inputs):
+    """Reference answers on fixed inputs for tests/fixtures/grad_forces.npz (name -> array)."""
+    import jax
+
+    potential_energy, grad_forces = jax.jit(reference.potential_energy), jax.jit(reference.grad_forces)
+    rng = np.random.default_rng(101)
+    x, m = rng.normal(size=(8, 3)), rng.uniform(0.5, 1.5, size=8)
+    eps2, G = 0.01, 1.3
+    return {
+        "x": x, "m": m, "eps2": np.float64(eps2), "G": np.float64(G),
+        "potential": np.asarray(potential_energy(x, m, eps2, G)),
+        "forces": np.asarray(grad_forces(x, m, eps2, G)),
+        "potential_eps0": np.asarray(potential_energy(x, m, 0.0, G)),
+        "forces_eps0": np.asarray(grad_forces(x, m, 0.0, G)),
+    }

@@ -19,7 +19,7 @@ import numpy as np
 
 from ..sandbox.session import StudentError
 from . import hmc_cases as cases
-from .framework import CheckRegistry, Fail, Key, Target, as_float_array, require_close
+from .framework import CheckRegistry, Fail, Gate, Key, NotShown, Target, as_float_array, require_close
 from .hmc_support import StepCase, compare_steps, momentum_diagnosis, require_step_results
 
 REGISTRY = CheckRegistry("hmc")
@@ -32,12 +32,59 @@ def _student_steps(ctx, case: StepCase, *, typed=False):
     return require_step_results(raw, count=len(case.seeds), dim=len(case.thetas[0]))
 
 
+GAUSSIAN_CHECK = "hmc_step matches the reference on a 2-D Gaussian (same keys: same positions and accept decisions)"
+CHAIN_CHECK = "run_chain matches the reference: same samples and accept rate for the same key"
+
+
+# -- gates: the plumbing and the statistics count once the sampler samples ----------
+def _gaussian_steps(ctx):
+    return ctx.remember("gaussian steps", lambda: _student_steps(ctx, cases.gaussian_case()))
+
+
+def _verify_moves(ctx) -> None:
+    """At least one accepted move that lands where the reference's lands, on the same key."""
+    seen, expected = _gaussian_steps(ctx), cases.reference_result(ctx, "gaussian")
+    scale = max(float(np.max(np.abs(expected.thetas))), 1e-300)
+    same = np.max(np.abs(seen.thetas.astype(np.float64) - expected.thetas), axis=1) <= 1e-9 * scale
+    moved = seen.accepted & expected.accepted & same
+    if not moved.any():
+        raise NotShown(
+            "never makes an accepted move that matches the reference",
+            f"on the 2-D Gaussian the reference accepts {int(expected.accepted.sum())} of {len(expected.accepted)} "
+            f"proposals; your step accepted {int(seen.accepted.sum())}, and none of them lands where the "
+            "reference's proposal lands on the same key.",
+        )
+
+
+def _verify_chain(ctx) -> None:
+    """Loose: a Metropolis chain repeats its state where it rejects, about as often as it says."""
+    samples, rate = _gaussian_chain(ctx)
+    rate = float(np.asarray(rate, dtype=np.float64))
+    _, expected_rate = cases.reference_result(ctx, "chain")
+    repeats = float(np.mean(np.all(samples[1:] == samples[:-1], axis=1)))
+    if not (abs(rate - expected_rate) <= 0.2 and abs(repeats - (1 - rate)) <= 0.05):
+        raise NotShown(
+            "does not behave like an HMC chain",
+            f"run_chain reported accept_rate {rate:.3f} (the reference's: {expected_rate:.3f}) and repeated its "
+            f"previous sample at {repeats:.1%} of the steps; an HMC chain stays put exactly where it rejects, so "
+            "that fraction should be about 1 - accept_rate.",
+        )
+
+
+MOVES = Gate("hmc_step", _verify_moves, counts="the key-convention and determinism checks",
+             fix=f"make hmc_step follow the spec's steps (see the check {GAUSSIAN_CHECK!r}).")
+CHAIN = Gate("run_chain", _verify_chain, counts="the sampling statistics",
+             fix=f"build run_chain from hmc_step, one key per step (see the check {CHAIN_CHECK!r}).")
+
+
 # -- hmc_step against the reference ------------------------------------------------
-@REGISTRY.check("hmc_step matches the reference on a 2-D Gaussian (same keys: same positions and accept decisions)", points=1.5, public=True)
+@REGISTRY.check(GAUSSIAN_CHECK, points=1.5, public=True)
 def gaussian_steps(ctx):
     case = cases.gaussian_case()
-    seen = ctx.remember("gaussian steps", lambda: _student_steps(ctx, case))
-    return compare_steps(seen, case, cases.reference_result(ctx, "gaussian"))
+    message = compare_steps(_gaussian_steps(ctx), case, cases.reference_result(ctx, "gaussian"))
+    outside = cases.outside_prior_case()  # the contract: a chain started outside the prior can move in
+    seen = ctx.remember("outside prior steps", lambda: _student_steps(ctx, outside))
+    return message + " " + compare_steps(seen, outside, cases.reference_result(ctx, "outside prior"))
 
 
 @REGISTRY.check("hmc_step matches the reference on a banana-shaped density, and float32 positions stay float32", points=1)
@@ -72,6 +119,7 @@ def _flat_steps(ctx, *, custom_gradient: bool):
 
 @REGISTRY.check("Random-key convention: the momentum comes from the first key of jax.random.split(key)", points=1)
 def momentum_key(ctx):
+    ctx.require(MOVES)
     case = cases.flat_case(custom_gradient=False)
     seen = _flat_steps(ctx, custom_gradient=False)
     # On a flat density the gradient is zero: theta moves by n_leapfrog * step_size * p0.
@@ -101,6 +149,7 @@ def autodiff_gradients(ctx):
     (n_leapfrog * step_size)^2 / 2 * g, whatever the momentum; a
     finite-difference gradient is zero and adds nothing. Comparing the same
     key with and without the rule isolates the gradient from the key handling."""
+    ctx.require(MOVES)
     flat, pushed = _flat_steps(ctx, custom_gradient=False), _flat_steps(ctx, custom_gradient=True)
     both = flat.accepted & pushed.accepted
     if both.sum() < len(both) // 2:
@@ -129,8 +178,9 @@ def autodiff_gradients(ctx):
 
 @REGISTRY.check("Legacy PRNGKey and typed jax.random.key give the same step, and the same key gives the same result", points=0.5)
 def key_types_and_determinism(ctx):
+    ctx.require(MOVES)  # the same wrong answer for every key type is not a key convention
     case = cases.gaussian_case()
-    legacy = ctx.remember("gaussian steps", lambda: _student_steps(ctx, case))
+    legacy = _gaussian_steps(ctx)
     try:
         typed = _student_steps(ctx, case, typed=True)
     except StudentError as exc:
@@ -192,7 +242,7 @@ def _require_scan_chain(ctx) -> None:
         raise Fail(CHAIN_SKIP.format(short=short["n_eqns"], long=long["n_eqns"], n_short=n_short, n_long=n_long, n=cases.CHAIN["n_samples"]))
 
 
-@REGISTRY.check("run_chain matches the reference: same samples and accept rate for the same key", points=1.5, public=True)
+@REGISTRY.check(CHAIN_CHECK, points=1.5, public=True)
 def chain_matches(ctx):
     samples, rate = _gaussian_chain(ctx)
     expected_samples, expected_rate = cases.reference_result(ctx, "chain")
@@ -214,6 +264,7 @@ def chain_matches(ctx):
 
 @REGISTRY.check("run_chain samples a correlated 2-D Gaussian: mean and covariance within bounds", points=1)
 def chain_statistics(ctx):
+    ctx.require(MOVES, CHAIN)
     samples, _ = _gaussian_chain(ctx)
     bounds = cases.chain_bounds()
     mean_error = np.abs(samples.mean(axis=0) - cases.GAUSSIAN_MEAN) / np.sqrt(np.diag(cases.GAUSSIAN_COV))
@@ -297,3 +348,40 @@ def posterior_outside(ctx):
 
 def _on_edge(theta) -> bool:
     return bool(theta[0] in (0.0, 1.0) or theta[1] in (0.5, 0.9))
+
+
+# -- public-test fixture (computed by `jaxgrade regenerate`, 64-bit mode on) -----
+
+
+def public_fixture(*, reference, inputs):
+    """Reference answers on fixed inputs for tests/fixtures/hmc.npz (name -> array)."""
+    import jax
+
+    from solutions import jla
+
+    # Compiled whole: running HMC operation by operation is many times slower.
+    hmc_step = jax.jit(reference.hmc_step, static_argnames=("log_prob_fn", "n_leapfrog"))
+    run_chain = jax.jit(reference.run_chain, static_argnames=("log_prob_fn", "n_leapfrog", "n_samples"))
+    log_posterior = jax.jit(reference.log_posterior)
+    theta0 = np.asarray([0.8, -0.4])
+    step_size, n_leapfrog, n_samples = 0.4, 6, 40
+    log_prob = inputs.standard_normal_log_prob
+    theta1, accepted = hmc_step(jax.random.PRNGKey(7), theta0, log_prob, step_size, n_leapfrog)
+    samples, accept_rate = run_chain(jax.random.PRNGKey(11), theta0, log_prob, step_size, n_leapfrog, n_samples)
+    z, mu, cov = jla.load_jla()
+    thetas = np.asarray([[0.3, 0.7], [0.25, 0.72], [0.35, 0.68]])
+    worked_theta = np.asarray([0.3, 0.7])
+    # mu(z) read off log_posterior with one bin of unit variance: with mu_obs = 0 it is -mu^2 / 2, mu > 0.
+    single_bin = log_posterior(worked_theta, np.asarray([0.5]), np.asarray([0.0]), np.eye(1))
+    return {
+        "theta0": theta0, "step_size": np.float64(step_size),
+        "n_leapfrog": np.int64(n_leapfrog), "n_samples": np.int64(n_samples),
+        "step_key_seed": np.int64(7), "chain_key_seed": np.int64(11),
+        "step_theta": np.asarray(theta1), "step_accepted": np.asarray(accepted),
+        "chain_samples": np.asarray(samples), "chain_accept_rate": np.asarray(accept_rate),
+        "posterior_thetas": thetas,
+        "posterior_values": np.asarray([log_posterior(t, z, mu, cov) for t in thetas]),
+        "posterior_grad": np.asarray(jax.jit(jax.grad(reference.log_posterior))(thetas[0], z, mu, cov)),
+        "worked_theta": worked_theta,
+        "worked_mu": np.sqrt(-2.0 * np.asarray(single_bin)),
+    }

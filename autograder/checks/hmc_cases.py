@@ -49,6 +49,29 @@ def gaussian_case() -> StepCase:
     )
 
 
+BOX_LOWER, BOX_UPPER = np.array([-1.0, -3.0]), np.array([2.0, 1.0])
+
+
+def outside_prior_case() -> StepCase:
+    """12 starts just outside a box prior (log-probability -inf there): the
+    contract accepts a proposal that ends inside (H1 finite, log_ratio = +inf)
+    and rejects one that ends outside, so a chain started outside can move in.
+    Every decision is far from its threshold (log_ratio is +inf or NaN)."""
+    rng = np.random.default_rng(5)
+    edges = [np.array([2.08, -1.0]), np.array([-1.08, 0.0]), np.array([0.5, 1.08]), np.array([0.0, -3.08])]
+    starts = [edges[i % 4] + np.array([0.0, 0.3 * rng.normal()]) * (i % 4 < 2) + np.array([0.3 * rng.normal(), 0.0]) * (i % 4 >= 2)
+              for i in range(12)]
+    return StepCase(
+        label="2-D Gaussian inside a box prior, started outside the box (log-probability -inf)",
+        target=Target("gaussian_in_box", {"mean": GAUSSIAN_MEAN, "precision": GAUSSIAN_PRECISION, "lower": BOX_LOWER, "upper": BOX_UPPER}),
+        log_prob=fx.gaussian_in_box_log_prob(GAUSSIAN_MEAN, GAUSSIAN_PRECISION, BOX_LOWER, BOX_UPPER),
+        thetas=starts,
+        seeds=list(range(300, 312)),
+        step_size=0.2,
+        n_leapfrog=3,
+    )
+
+
 def banana_case(dtype=np.float64) -> StepCase:
     return StepCase(
         label=f"banana-shaped density ({np.dtype(dtype).name})",
@@ -142,6 +165,7 @@ def _submit_references(reference) -> dict:
     order by one background thread."""
     jobs = {
         "gaussian": lambda: reference_steps(reference, gaussian_case()),
+        "outside prior": lambda: reference_steps(reference, outside_prior_case()),
         "banana": lambda: reference_steps(reference, banana_case()),
         "banana float32": lambda: reference_steps(reference, banana_case(np.float32)),
         "supernova": lambda: reference_steps(reference, supernova_case(reference)),

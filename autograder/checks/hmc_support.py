@@ -85,9 +85,11 @@ def _variant_steps(variant: str, keys, thetas, log_prob, step_size, n_leapfrog):
             key_p = key_u = key
         p0 = jax.random.normal(key_p, theta.shape, theta.dtype)
         theta1, p1 = _trajectory(theta, p0, log_prob, step_size, n_leapfrog, extra_kick=variant == "extra kick")
-        h1 = _hamiltonian(theta1, p1, log_prob)
-        log_ratio = _hamiltonian(theta, p0, log_prob) - h1
+        h0, h1 = _hamiltonian(theta, p0, log_prob), _hamiltonian(theta1, p1, log_prob)
+        log_ratio = h0 - h1
         accepted = jnp.isfinite(h1) & (jnp.log(jax.random.uniform(key_u, dtype=theta.dtype)) < log_ratio)
+        if variant == "finite start only":
+            accepted = accepted & jnp.isfinite(h0)
         if variant == "always accept":
             accepted = jnp.ones((), bool)
         return jnp.where(accepted, theta1, theta), accepted
@@ -103,6 +105,10 @@ VARIANTS = {
     "end, so H at the end is wrong. Each of the n_leapfrog steps is half kick, drift, half kick, nothing more.",
     "swapped keys": "your step draws the momentum with the second key and the uniform with the first. Use "
     "`key_p, key_u = jax.random.split(key)` in that order.",
+    "finite start only": "your step rejects every proposal from a start where the log-probability is -inf "
+    "(H(theta0, p0) = +inf). The contract accepts iff H(theta1, p1) is finite and log(u) < log_ratio: from "
+    "outside the prior log_ratio = +inf, so a proposal that ends inside is accepted and the chain moves in. "
+    "Test only the end point: `accepted = jnp.isfinite(H1) & (log_u < H0 - H1)`.",
     "one key": "your step uses the same key for the momentum and the uniform draw (correlated random numbers). "
     "Split first: `key_p, key_u = jax.random.split(key)`.",
 }

@@ -1,16 +1,19 @@
 """Checks of the jit_potential assignment: a compiled potential that never
 recompiles needlessly.
 
-Compiles are counted in the child through ``jax.monitoring`` (real XLA
-compiles, so a ``jax.jit`` built inside the function on every call is caught
-too), on sizes no other check uses so that the first call must compile.
-``eps2`` and ``G`` travel as Python floats throughout: a fixed input type,
-so a second compile can only come from static arguments or a rebuilt jit.
+Compiling is judged from evidence the student's process cannot rewrite
+(``jit_potential_evidence.py``): each function is exported with ``jax.export``
+on abstract inputs, and the grader reads and runs the program in its own
+process. Only a ``jax.jit`` function exports as itself; a static eps2 or G
+cannot take an abstract value; a Python loop over particles makes the program
+grow with N. Nothing counts until the exported program reproduces the
+student's own results on new inputs.
 
-The values checks hold W to the reference; the checks of compiling, program
-size, dtype and finiteness are gated on the student's W being a plausible
-potential (finite, nonzero, different for different systems), so that a
-jitted function returning a constant cannot collect them.
+The values checks hold W to the reference; the checks of jitting, compiling,
+program size, dtype and finiteness are gated (``ctx.require``) on the
+student's W being the pair potential up to a named whole-factor slip (sign,
+double count, forgotten G) and (K, W, E) being the energies, so that a jitted
+placeholder cannot collect them.
 """
 from __future__ import annotations
 
@@ -18,14 +21,14 @@ import functools
 
 import numpy as np
 
+from . import jit_potential_evidence as evidence_of
 from . import nbody_systems as systems
-from .framework import CheckRegistry, Fail, as_float_array, require_close, require_dtype
+from .framework import CheckRegistry, Fail, Gate, NotShown, as_float_array, require_close, require_dtype
+from .loose_gates import not_the_same_quantity
 
 REGISTRY = CheckRegistry("jit_potential")
 
 VALUE_SIZES = (3, 9)
-COMPILE_SIZES = (11, 13)  # used by no other check: the first call at each must compile
-TRACE_SIZES = (4, 12)
 SEED = 20252
 VALUE_TOLERANCE = 1e-12
 FLOAT32_TOLERANCE = 1e-5
@@ -63,35 +66,60 @@ def _reference_potential(ctx, system: systems.ParticleSystem) -> np.ndarray:
     return systems.reference64(ctx.reference.potential_energy_jit, system.x, system.m, system.eps2, system.G)
 
 
+def _verify_potential(ctx) -> None:
+    """The loose gate: W is the reference's, or it times a named whole-factor slip (sign, 2, G)."""
+    for system in _value_systems():
+        reason = not_the_same_quantity(_student_potential(ctx, system), _reference_potential(ctx, system), G=system.G)
+        if reason:
+            raise NotShown("does not compute the pair potential", f"potential_energy_jit ({system.describe()}): {reason}.")
+
+
+def _student_total(ctx, system: systems.ParticleSystem):
+    """total_energy_jit on ``system`` with deterministic velocities: the raw reply (cached)."""
+    key = ("KWE", system.x.tobytes(), system.m.tobytes(), system.eps2, system.G)
+    return ctx.remember(key, lambda: ctx.call("total_energy_jit", system.x, _velocities(system), system.m, system.eps2, system.G))
+
+
+def _verify_total(ctx) -> None:
+    """The loose gate: (K, W, E) with K the kinetic energy (up to a named factor) and E = K + W."""
+    for system in _value_systems():
+        seen = _student_total(ctx, system)
+        if not isinstance(seen, (list, tuple)) or len(seen) != 3:
+            raise NotShown("does not return (K, W, E)", f"total_energy_jit returned {type(seen).__name__}.")
+        K, W, E = (as_float_array(part, what=f"total_energy_jit: {name}") for part, name in zip(seen, "KWE"))
+        expected_K, expected_W, _ = systems.reference64(
+            ctx.reference.total_energy_jit, system.x, _velocities(system), system.m, system.eps2, system.G
+        )
+        for name, value, expected in (("K", K, expected_K), ("W", W, expected_W), ("E", E, expected_K + expected_W)):
+            reason = not_the_same_quantity(value, expected, G=system.G) if name != "E" else not_the_same_quantity(E, K + W)
+            if reason:
+                raise NotShown("does not compute the energies", f"total_energy_jit ({system.describe()}), {name}: {reason}.")
+
+
+POTENTIAL = Gate("potential_energy_jit", _verify_potential, counts="the jit, compile, size, dtype and gradient checks",
+                 fix=f"make potential_energy_jit compute W (see the check {W_CHECK!r}).")
+TOTAL = Gate("total_energy_jit", _verify_total, counts="its compile, size, dtype and jit checks",
+             fix="make total_energy_jit return (K, W, E) (see the check 'total_energy_jit returns (K, W, E) with E = K + W (float64)').")
+BOTH = (POTENTIAL, TOTAL)
+
+
 def _require_plausible_potential(ctx) -> None:
-    """The gate of the property checks: W is finite, nonzero and depends on the system."""
-    values = [_student_potential(ctx, s) for s in _value_systems()]
-    shapes = {v.shape for v in values}
-    if shapes != {()}:
-        reason = f"it returned shapes {sorted(shapes)} instead of a scalar"
-    elif not all(np.isfinite(v) and v != 0 for v in values):
-        reason = f"it returned {[float(v) for v in values]} on {len(values)} systems (zero or not finite)"
-    elif len({float(v) for v in values}) < len(values):
-        reason = f"it returned the same value {float(values[0])!r} for different systems"
-    else:
-        return
-    raise Fail(
-        f"This check counts only once potential_energy_jit computes a potential energy, and {reason}. "
-        f"Fix the values first (see the check {W_CHECK!r})."
-    )
+    """The gate of the property checks that measure both functions."""
+    ctx.require(*BOTH)
 
 
 @REGISTRY.check("potential_energy_jit and total_energy_jit are jax.jit-compiled functions", points=1, public=True)
 def both_jitted(ctx):
-    for name in ("potential_energy_jit", "total_energy_jit"):
-        if not ctx.program("is_jitted", name):
+    ctx.require(*BOTH)  # a jax.jit of anything (even of a function that only raises) is not the point
+    for name in evidence_of.FUNCTIONS:
+        problem = evidence_of.jit_problem(name, _programs(ctx, name))
+        if problem:
             raise Fail(
-                f"{name}: expected the module attribute to be a jax.jit-compiled function (it has no "
-                ".lower/.trace methods). How to fix: put @jax.jit directly above `def " + name + "`. "
-                "Calling jax.jit inside a plain function does not count: it builds a new compiled "
-                "program on every call."
+                f"{name}: expected the module attribute to be a jax.jit-compiled function; {problem}.\n"
+                "How to fix: put @jax.jit directly above `def " + name + "`. Calling jax.jit inside a plain "
+                "function does not count: it builds a new compiled program on every call."
             )
-    return "Both attributes are jax.jit-compiled."
+    return "Both attributes are jax.jit-compiled (each exported as a jit function and reproduced your results)."
 
 
 @REGISTRY.check("Two unit masses 2 apart: W = -1/2", points=1, public=True)
@@ -120,7 +148,7 @@ def potential_values(ctx):
 def total_energy_values(ctx):
     for system in _value_systems():
         v = _velocities(system)
-        seen = ctx.call("total_energy_jit", system.x, v, system.m, system.eps2, system.G)
+        seen = _student_total(ctx, system)
         if not isinstance(seen, (list, tuple)) or len(seen) != 3:
             raise Fail(f"total_energy_jit: expected a tuple (K, W, E) of three scalars, got {type(seen).__name__} ({seen!r:.200}).")
         K, W, E = (as_float_array(part, what=f"total_energy_jit: {name}") for part, name in zip(seen, "KWE"))
@@ -153,94 +181,61 @@ def float32_preserved(ctx):
     return "float32 in, float32 out (W, K, E), within 1e-5 of float64."
 
 
-@functools.lru_cache(maxsize=None)
-def _softened_system(n: int, seed: int) -> systems.ParticleSystem:
-    return systems.draw_systems(sizes=(n,), softened=(True,), seed=seed)[0]
-
-
-def _compile_sequence(ctx, function: str) -> list:
-    """Compiles per call for ``function``: new N, new x, new m, new eps2, new G, second N."""
-    a, a2, b = (_softened_system(n, seed) for n, seed in ((COMPILE_SIZES[0], SEED), (COMPILE_SIZES[0], SEED + 7), (COMPILE_SIZES[1], SEED)))
-    va, vb = _velocities(a), _velocities(b)
-
-    def args(system, v, x=None, m=None):
-        x = system.x if x is None else x
-        m = system.m if m is None else m
-        return [x, m] if function == "potential_energy_jit" else [x, v, m]
-
-    steps = [
-        ("the first call at N = %d" % a.n, args(a, va), a.eps2, a.G),
-        ("new positions", args(a, va, x=a2.x), a.eps2, a.G),
-        ("new masses", args(a, va, x=a2.x, m=a2.m), a.eps2, a.G),
-        ("a new eps2", args(a, va, x=a2.x, m=a2.m), a2.eps2, a.G),
-        ("a new G", args(a, va, x=a2.x, m=a2.m), a2.eps2, a2.G),
-        ("the first call at N = %d" % b.n, args(b, vb), b.eps2, b.G),
-        ("new eps2 and G at N = %d" % b.n, args(b, vb), a.eps2, a.G),
-    ]
-    calls = [[list(arguments) + [eps2, G], {}] for _, arguments, eps2, G in steps]
-    counts = ctx.remember(("compiles", function), lambda: ctx.program("compile_counts", function, calls))
-    return [(label, int(count["compiles"])) for (label, *_), count in zip(steps, counts)]
-
-
-def _require_compiles(ctx, expectations: dict, *, fix: str) -> str:
-    seen_all = []
-    for function in ("potential_energy_jit", "total_energy_jit"):
-        sequence = _compile_sequence(ctx, function)
-        seen_all.append(f"{function}: " + ", ".join(f"{label}: {n}" for label, n in sequence))
-        for label, compiles in sequence:
-            if label in expectations and compiles != expectations[label]:
-                raise Fail(
-                    f"{function}: expected {expectations[label]} XLA compile(s) for {label}, saw {compiles}.\n"
-                    f"  all calls: {seen_all[-1]}\n  How to fix: {fix}"
-                )
-    return "; ".join(seen_all)
+def _programs(ctx, function: str) -> dict:
+    """{N: Evidence}: ``function`` exported at each of VALUE_SIZES and run here (see jit_potential_evidence)."""
+    by_size = {n: sorted((s for s in _value_systems() if s.n == n), key=lambda s: s.eps2 == 0) for n in VALUE_SIZES}
+    if function == "potential_energy_jit":
+        return evidence_of.exported_programs(ctx, function, by_size, lambda s: [s.x, s.m], lambda s: _student_potential(ctx, s))
+    return evidence_of.exported_programs(
+        ctx, function, by_size, lambda s: [s.x, _velocities(s), s.m],
+        lambda s: [as_float_array(part, what="total_energy_jit") for part in _student_total(ctx, s)],
+    )
 
 
 @REGISTRY.check("A new N compiles exactly once; new positions and masses reuse the program", points=1)
 def compiles_once_per_shape(ctx):
     _require_plausible_potential(ctx)
-    first, second = COMPILE_SIZES
-    expectations = {f"the first call at N = {first}": 1, "new positions": 0, "new masses": 0, f"the first call at N = {second}": 1}
-    fix = (
-        "Decorate the function with @jax.jit and do all the work inside it: array work done outside "
-        "jit compiles piece by piece, and a jax.jit built inside the function compiles on every call."
+    for function in evidence_of.FUNCTIONS:
+        problem = evidence_of.jit_problem(function, _programs(ctx, function))
+        if problem:
+            raise Fail(
+                f"Expected one compiled program per N, reused for new positions and masses; {problem}.\n"
+                "How to fix: decorate the function with @jax.jit and do all the work inside it: array work done "
+                "outside jit compiles piece by piece, and a jax.jit built inside the function compiles on every call."
+            )
+    return (
+        f"Each function is one jit program per N (exported at N = {', '.join(map(str, VALUE_SIZES))}) with x and m "
+        "as inputs: run here on new positions and masses, it reproduced your results."
     )
-    return "Compiles per call: " + _require_compiles(ctx, expectations, fix=fix)
 
 
 @REGISTRY.check("New eps2 or G values do not recompile (traced, not static)", points=1)
 def parameters_traced(ctx):
     _require_plausible_potential(ctx)
-    expectations = {"a new eps2": 0, "a new G": 0, f"new eps2 and G at N = {COMPILE_SIZES[1]}": 0}
-    return "Compiles per call: " + _require_compiles(ctx, expectations, fix=STATIC_FIX)
+    for function in evidence_of.FUNCTIONS:
+        problem = evidence_of.parameters_problem(function, _programs(ctx, function))
+        if problem:
+            raise Fail(f"Expected eps2 and G to be inputs of the compiled program; {problem}\nHow to fix: {STATIC_FIX}")
+    return "eps2 and G are inputs of the compiled programs: run here with new values, they reproduced your results."
 
 
 @REGISTRY.check("The traced program does not grow with N (no Python loop over particles)", points=1)
 def program_size_independent_of_n(ctx):
     _require_plausible_potential(ctx)
-    sizes = {}
-    for function in ("potential_energy_jit", "total_energy_jit"):
-        for n in TRACE_SIZES:
-            system = _softened_system(n, SEED)
-            arrays = [system.x, system.m] if function == "potential_energy_jit" else [system.x, _velocities(system), system.m]
-            # eps2 and G as keywords stay Python constants here, so a static-argument
-            # mistake costs the recompile check, not this one.
-            stats = ctx.program("traced_program", function, arrays, {"eps2": system.eps2, "G": system.G})
-            sizes[function, n] = int(stats["n_eqns"])
-        small, large = (sizes[function, n] for n in TRACE_SIZES)
-        if small != large:
+    programs = {function: _programs(ctx, function) for function in evidence_of.FUNCTIONS}
+    for function, by_size in programs.items():
+        problem = evidence_of.size_problem(function, by_size)
+        if problem:
             raise Fail(
-                f"{function}: the traced program has {small} equations at N = {TRACE_SIZES[0]} but {large} at "
-                f"N = {TRACE_SIZES[1]}; expected the same size for every N. A Python loop over particles "
-                "unrolls into the program (and compile time grows with N^2). How to fix: broadcast over "
-                "pairs, x[:, None, :] - x[None, :, :], and mask i < j by index."
+                f"{problem} A Python loop over particles unrolls into the program (and compile time grows with "
+                "N^2). How to fix: broadcast over pairs, x[:, None, :] - x[None, :, :], and mask i < j by index."
             )
-    return "Program sizes (equations): " + ", ".join(f"{f} N={n}: {k}" for (f, n), k in sizes.items())
+    return "Compiled program sizes (operations): " + evidence_of.sizes_text(programs)
 
 
 @REGISTRY.check("Finite gradients at eps2 = 0 (no NaN from self-pairs)", points=1)
 def finite_gradients_at_zero_softening(ctx):
-    _require_plausible_potential(ctx)
+    ctx.require(POTENTIAL)
     system = next(s for s in _value_systems() if s.n == max(VALUE_SIZES) and s.eps2 == 0)
     for argnums, what in ((0, "positions"), (1, "masses")):
         gradient = as_float_array(
@@ -257,3 +252,20 @@ def finite_gradients_at_zero_softening(ctx):
                 "discarded branch's infinite derivative by zero, and 0 * inf = NaN."
             )
     return "dW/dx and dW/dm are finite at eps2 = 0."
+
+
+# -- public-test fixture (computed by `jaxgrade regenerate`, 64-bit mode on) -----
+
+
+def public_fixture(*, reference, inputs):
+    """Reference answers on fixed inputs for tests/fixtures/jit_potential.npz (name -> array)."""
+    rng = np.random.default_rng(202)
+    x, m = rng.normal(size=(8, 3)), rng.uniform(0.5, 1.5, size=8)
+    v = rng.normal(scale=0.3, size=(8, 3))
+    eps2, G = 0.05, 0.7
+    kinetic, potential, total = reference.total_energy_jit(x, v, m, eps2, G)
+    return {
+        "x": x, "v": v, "m": m, "eps2": np.float64(eps2), "G": np.float64(G),
+        "potential": np.asarray(reference.potential_energy_jit(x, m, eps2, G)),
+        "kinetic": np.asarray(kinetic), "total_potential": np.asarray(potential), "total": np.asarray(total),
+    }

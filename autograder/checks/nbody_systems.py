@@ -12,10 +12,15 @@ eager reference gradients cost about a second of compiles per new N.
 """
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
 import numpy as np
+
+# The diagnoses are shared with the student template's public tests (one definition).
+from ..diagnosis import acceleration_hint, max_normalised_error_or_inf, scale_hint  # noqa: F401
+
+# References in float64 (the grading process leaves 64-bit mode off): one definition, for any assignment.
+from .properties import reference64  # noqa: F401
 
 GRID = 4  # cells per axis: room for up to 64 particles
 JITTER = 0.3  # each particle moves at most this many cells from its cell centre
@@ -104,58 +109,6 @@ def coincident_pair_system(*, n: int = 5, eps2: float = 0.04, offset: float = 0.
     return ParticleSystem(x=x, m=m, eps2=eps2, G=1.3)
 
 
-@functools.lru_cache(maxsize=None)
-def _compiled(fn, transforms: tuple, static_argnames: tuple):
-    import jax
-
-    for transform in transforms:
-        fn = transform(fn)
-    return fn if hasattr(fn, "lower") else jax.jit(fn, static_argnames=static_argnames)
-
-
-def reference64(fn, *args, static_argnames: tuple = (), transforms: tuple = (), **kwargs):
-    """``fn(*args, **kwargs)`` evaluated in float64 in the parent; NumPy back (pytrees kept).
-
-    ``transforms`` are JAX transformations applied to ``fn`` first, innermost
-    first, e.g. ``(jax.jacfwd,)``.
-    """
-    import jax
-
-    with jax.enable_x64(True):
-        value = _compiled(fn, tuple(transforms), tuple(static_argnames))(*args, **kwargs)
-        return jax.tree_util.tree_map(lambda leaf: np.asarray(leaf, dtype=np.float64), value)
-
-
-def scale_hint(seen, expected, *, G: float = 1.0) -> str:
-    """A diagnosis when ``seen`` is a simple multiple of ``expected``, else ''.
-
-    The usual mistakes are whole factors: a sign, a double-counted pair sum,
-    a forgotten G, or a mass too many.
-    """
-    seen = np.asarray(seen, dtype=np.float64)
-    expected = np.asarray(expected, dtype=np.float64)
-    if seen.shape != expected.shape or not np.all(np.isfinite(seen)) or not np.any(expected):
-        return ""
-    ratio = float(np.vdot(seen, expected) / np.vdot(expected, expected))
-    if np.max(np.abs(seen - ratio * expected)) > 1e-6 * np.max(np.abs(expected)):
-        return ""
-    hints = {
-        -1.0: "Your result has the opposite sign. W is negative (gravity binds), and F = -dW/dx "
-        "points each particle towards the others.",
-        2.0: "Your result is twice the reference: each unordered pair must count once (sum over "
-        "i < j, or halve the double sum over i != j).",
-        0.5: "Your result is half the reference: did you halve a sum that already counts each pair once?",
-    }
-    for factor, hint in hints.items():
-        if abs(ratio - factor) < 1e-6 * abs(factor):
-            return hint
-    if G != 1.0 and abs(ratio * G - 1.0) < 1e-6:
-        return "Your result is missing the factor G: multiply by the G argument (do not assume G = 1)."
-    if abs(ratio - 1.0) > 1e-6 and expected.size > 1:  # any scalar is a multiple of another
-        return f"Your result is {ratio:.6g} times the reference everywhere: look for a constant factor."
-    return ""
-
-
 def forces_point_wrong_way(seen, expected, *, parallel: float = 1e-6) -> str:
     """Why ``seen`` (N, 3) is not, particle by particle, parallel to ``expected``; '' if it is.
 
@@ -187,26 +140,3 @@ def gate_message(what: str, reason: str, values_check: str) -> str:
         f"This check counts only once {what} point along the true gravitational forces, and here they "
         f"do not: {reason}. Fix the values first (see the check {values_check!r})."
     )
-
-
-def acceleration_hint(seen, expected, m) -> str:
-    """A diagnosis when ``seen`` (N, 3) is ``expected / m`` (accelerations, not forces), else ''."""
-    seen = np.asarray(seen, dtype=np.float64)
-    expected = np.asarray(expected, dtype=np.float64)
-    if seen.shape != expected.shape or not np.all(np.isfinite(seen)):
-        return ""
-    accelerations = expected / np.asarray(m, dtype=np.float64)[:, None]
-    if np.max(np.abs(seen - accelerations)) <= 1e-9 * np.max(np.abs(accelerations)):
-        return "Your result is F_i / m_i, the acceleration. Return the force F_i = -dW/dx_i (do not divide by m_i)."
-    return ""
-
-
-def max_normalised_error_or_inf(seen, expected) -> float:
-    """max |seen - expected| / max |expected|; inf when shapes differ or values are not finite."""
-    seen = np.asarray(seen, dtype=np.float64)
-    expected = np.asarray(expected, dtype=np.float64)
-    if seen.shape != expected.shape or not np.all(np.isfinite(seen)):
-        return float("inf")
-    scale = float(np.max(np.abs(expected))) if expected.size else 0.0
-    diff = float(np.max(np.abs(seen - expected))) if expected.size else 0.0
-    return diff / scale if scale > 0 else diff

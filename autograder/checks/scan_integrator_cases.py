@@ -7,7 +7,6 @@ the reference solution run on them in the parent, in float64.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
 
 import jax
 import jax.numpy as jnp
@@ -79,37 +78,3 @@ def reference_kepler_errors(reference) -> tuple:
         state0 = reference.State(phase.x, phase.v)
         runs = [reference.integrate(state0, dt, n, fx.kepler_accel)[1] for dt, n in KEPLER_RUNS]
         return tuple(kepler_energy_error(fx.Phase(np.asarray(t.x), np.asarray(t.v)), phase) for t in runs)
-
-
-# -- GPU tier ---------------------------------------------------------------------
-@dataclass(frozen=True)
-class PlummerRun:
-    """The GPU-tier run: float64 leapfrog of a Plummer sphere, energy sampled along the way."""
-
-    n_particles: int = 2048
-    n_chunks: int = 8
-    chunk_steps: int = 500
-    dt: float = 0.005
-    eps2: float = 0.05**2
-    every: int = 10
-    seed: int = 7
-
-
-PLUMMER_RUN = PlummerRun()  # tests shrink it to run the check on a CPU
-
-
-def plummer_reference(reference, run: PlummerRun) -> np.ndarray:
-    """The reference's energy series for ``run``, sampled as the energy_series program does."""
-    phase, m = fx.plummer_sphere(run.n_particles, seed=run.seed)
-    with reference_x64():
-        accel, energy = fx.pairwise_accel(m, run.eps2), fx.pairwise_energy(m, run.eps2)
-        energies_of = jax.jit(lambda xs, vs: jax.lax.map(lambda xv: energy(*xv), (xs, vs)))
-        state = reference.State(jnp.asarray(phase.x), jnp.asarray(phase.v))
-        series = [np.atleast_1d(np.asarray(energy(state.x, state.v)))]
-        for _ in range(run.n_chunks):
-            state, trajectory = reference.integrate(state, run.dt, run.chunk_steps, accel)
-            picked = slice(run.every - 1, None, run.every)
-            series.append(np.asarray(energies_of(trajectory.x[picked], trajectory.v[picked])))
-    return np.concatenate(series)
-
-

@@ -4,10 +4,13 @@ Numbers and structure are graded apart, so a solution written with plain
 broadcasting earns every numeric check and loses only the structure check:
 
 - the values checks compare with the reference in float64;
-- the structure check reads the source (``ast``, never executed): two nested
-  ``jax.vmap`` applications whose innermost function is ``pair_force`` or a
-  function that calls it; the program-size check compares traced programs at
-  two N, which catches Python loops (broadcasting passes it too);
+- the structure check watches what runs: in the child, ``pair_force`` is
+  replaced by a recorder that counts the ``jax.vmap`` levels batching its
+  arguments and scales its result, so two nested vmaps around a ``pair_force``
+  the forces really come from pass (however written: aliases, partials,
+  decorators), and unused vmap code next to broadcasting does not; the
+  program-size check compares traced programs at two N, which catches Python
+  loops (broadcasting passes it too);
 - how the self-pair is excluded is checked by behaviour. Index masking and
   position masking give the same forces whenever they are legal to compare:
   at eps2 = 0 coincident particles are illegal, and with eps2 > 0 a
@@ -25,13 +28,13 @@ zeros cannot collect them.
 """
 from __future__ import annotations
 
-import ast
 import functools
 
 import numpy as np
 
 from . import nbody_systems as systems
-from .framework import CheckRegistry, Fail, as_float_array, require_close, require_dtype
+from .evidence import relative_difference
+from .framework import CheckRegistry, Fail, Gate, NotShown, as_float_array, require_close, require_dtype
 
 REGISTRY = CheckRegistry("vmap_forces")
 
@@ -46,6 +49,8 @@ FLOAT32_TOLERANCE = 1e-5
 SLIDE = 1e-4
 CONTINUITY_TOLERANCE = 1e-6
 
+PAIR_FORCE_FACTOR = 3.0  # the recorded pair_force returns this multiple of the true pair force
+SCALED_TOLERANCE = 1e-9  # the same computation, scaled: round-off only
 FORCE_CHECK = "vmap_forces matches the reference on random systems (float64)"
 NAN_FIX = (
     "Keep i == j from ever dividing by zero: replace the self-pair's softening (or its separation) "
@@ -78,7 +83,21 @@ def _reference_forces(ctx, system: systems.ParticleSystem) -> np.ndarray:
     return systems.reference64(ctx.reference.vmap_forces, system.x, system.m, system.eps2, system.G)
 
 
+def _verify_forces(ctx) -> None:
+    """The loose gate: on every softened system of the values check, forces along the true ones."""
+    for system in _drawn_systems():
+        if system.eps2 > 0:  # eps2 = 0 is the finiteness check's own subject
+            reason = systems.forces_point_wrong_way(_student_forces(ctx, system), _reference_forces(ctx, system))
+            if reason:
+                raise NotShown("does not compute forces along the gravitational ones", f"{system.describe()}: {reason}.")
+
+
+FORCES = Gate("vmap_forces", _verify_forces, counts="the float32, eps2 = 0, masking and structure checks",
+              fix=f"sum pair_force over j != i (see the check {FORCE_CHECK!r}).")
+
+
 def _require_plausible_forces(ctx, system: systems.ParticleSystem) -> np.ndarray:
+    ctx.require(FORCES)
     forces = _student_forces(ctx, system)
     reason = systems.forces_point_wrong_way(forces, _reference_forces(ctx, system))
     if reason:
@@ -120,6 +139,7 @@ def force_values(ctx):
 
 @REGISTRY.check("Float32 inputs give float32 forces that agree with float64", points=1)
 def float32_preserved(ctx):
+    ctx.require(FORCES)
     system = _system(9, softened=True)
     single = system.as_dtype(np.float32)
     double = systems.ParticleSystem(x=single.x.astype(np.float64), m=single.m.astype(np.float64), eps2=single.eps2, G=single.G)
@@ -143,6 +163,7 @@ def _require_finite(value, *, what: str) -> None:
 
 @REGISTRY.check("Finite forces and derivatives at eps2 = 0, reverse mode included", points=2)
 def finite_at_zero_softening(ctx):
+    ctx.require(FORCES)
     system = _system(9, softened=False)
     _require_finite(_student_forces(ctx, system), what=f"vmap_forces at eps2 = 0 ({system.describe()})")
     _require_plausible_forces(ctx, system)
@@ -154,6 +175,7 @@ def finite_at_zero_softening(ctx):
 
 @REGISTRY.check("Self-interaction excluded by index, not by comparing positions", points=1)
 def masked_by_index(ctx):
+    ctx.require(FORCES)
     at = systems.coincident_pair_system()
     near = systems.coincident_pair_system(offset=SLIDE * np.sqrt(at.eps2))
     _require_plausible_forces(ctx, near)
@@ -180,105 +202,47 @@ def masked_by_index(ctx):
     return "The Jacobian is continuous through a coincidence: self-pairs are masked by index."
 
 
-def _is_vmap(node) -> bool:
-    return (isinstance(node, ast.Name) and node.id == "vmap") or (isinstance(node, ast.Attribute) and node.attr == "vmap")
-
-
-def _is_partial(node) -> bool:
-    return (isinstance(node, ast.Name) and node.id == "partial") or (isinstance(node, ast.Attribute) and node.attr == "partial")
-
-
-def _vmapped_function(call: ast.Call):
-    """The function a call applies jax.vmap to, or None: ``vmap(f, ...)``, ``partial(vmap, ...)(f)``."""
-    if _is_vmap(call.func):
-        if call.args:
-            return call.args[0]
-        return next((k.value for k in call.keywords if k.arg in ("fun", "f")), None)
-    inner = call.func
-    if isinstance(inner, ast.Call) and _is_partial(inner.func) and inner.args and _is_vmap(inner.args[0]) and call.args:
-        return call.args[0]
-    return None
-
-
-def _is_vmap_decorator(node) -> bool:
-    return _is_vmap(node) or (isinstance(node, ast.Call) and _is_partial(node.func) and bool(node.args) and _is_vmap(node.args[0]))
-
-
-class VmapNesting:
-    """How many nested ``jax.vmap`` applications wrap a call of ``pair_force``.
-
-    ``depth(node)`` is -1 when ``node`` never reaches ``pair_force``, 0 when it
-    calls it directly, and one more per ``vmap`` around the function that
-    does. Names are followed to the functions and assignments of the module
-    (any scope), so helpers, lambdas, ``partial(jax.vmap, ...)`` and
-    ``@jax.vmap`` decorators all count. Read-only: nothing is executed.
-    """
-
-    def __init__(self, tree: ast.Module):
-        self.bindings: dict[str, list] = {}
-        for node in ast.walk(tree):
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                self.bindings.setdefault(node.name, []).append(node)
-            elif isinstance(node, ast.Assign):
-                for target in node.targets:
-                    if isinstance(target, ast.Name):
-                        self.bindings.setdefault(target.id, []).append(node.value)
-        self._following: set = set()
-
-    def depth_of_name(self, name: str) -> int:
-        if name == "pair_force":
-            return 0
-        if name in self._following:
-            return -1
-        self._following.add(name)
-        try:
-            return max((self.depth(node) for node in self.bindings.get(name, [])), default=-1)
-        finally:
-            self._following.discard(name)
-
-    def depth(self, node) -> int:
-        if isinstance(node, ast.Name):
-            return self.depth_of_name(node.id)
-        if isinstance(node, ast.Attribute) and node.attr == "pair_force":
-            return 0
-        if isinstance(node, ast.Call):
-            target = _vmapped_function(node)
-            if target is not None:
-                inner = self.depth(target)
-                return inner + 1 if inner >= 0 else -1
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            body = max((self.depth(statement) for statement in node.body), default=-1)
-            wraps = sum(_is_vmap_decorator(d) for d in node.decorator_list)
-            return body + wraps if body >= 0 else -1
-        return max((self.depth(child) for child in ast.iter_child_nodes(node)), default=-1)
-
-
-def vmap_nesting_of(source: str, function: str = "vmap_forces") -> int:
-    """Nesting depth of vmaps around pair_force inside ``function`` (-1: pair_force never reached)."""
-    return VmapNesting(ast.parse(source)).depth_of_name(function)
+def _recorded_run(ctx, system: systems.ParticleSystem) -> dict:
+    """vmap_forces with pair_force recorded and scaled by PAIR_FORCE_FACTOR (child program, cached)."""
+    return ctx.remember(("recorded pair_force", system.describe()), lambda: ctx.program(
+        "forces_with_recorded_pair_force", system.x, system.m, system.eps2, system.G, PAIR_FORCE_FACTOR))
 
 
 @REGISTRY.check("vmap_forces is two nested jax.vmap calls around pair_force", points=2)
 def double_vmap_structure(ctx):
-    _require_plausible_forces(ctx, _system(9, softened=True))
-    try:
-        depth = vmap_nesting_of(ctx.source)
-    except SyntaxError as exc:
-        raise Fail(f"Could not read your source to check its structure: {exc}.") from None
+    """Structure by what runs, not by what the source says: in the child,
+    pair_force (the module attribute and the function object, so aliases,
+    functools.partial and decorators all reach it) is replaced by a recorder
+    that notes how many jax.vmap levels batch its arguments and returns
+    PAIR_FORCE_FACTOR times the true pair force. A double vmap shows two
+    levels, and forces PAIR_FORCE_FACTOR times your own."""
+    system = _system(9, softened=True)
+    own = _require_plausible_forces(ctx, system)
+    recorded = _recorded_run(ctx, system)
+    levels = [int(level) for level in recorded["levels"]]
+    scaled = as_float_array(recorded["forces"], what="vmap_forces with a recorded pair_force")
     how = (
         "How to fix: write one pair's force as a function of (x_i, x_j, m_i, m_j) that calls pair_force "
         "(masking i == j by index), then `over_j = jax.vmap(that, in_axes=(None, 0, None, 0, ...))` and "
         "`over_i = jax.vmap(over_j, in_axes=(0, None, 0, None, ...))`, and sum the (N, N, 3) result over j."
     )
-    if depth < 0:
-        raise Fail("vmap_forces never calls pair_force. The assignment builds all N x N pair forces from "
-                   "pair_force itself, lifted by two nested jax.vmap calls. " + how)
-    if depth < 2:
-        found = "no jax.vmap" if depth == 0 else "one jax.vmap"
-        raise Fail(f"Expected two nested jax.vmap calls around pair_force (inner over j, outer over i); found "
-                   f"{found} around it. Broadcasting gives the right numbers, and those earned their points; "
-                   "this check is about the vmap structure. " + how)
-    return f"Found {depth} nested jax.vmap levels around pair_force."
+    if not levels:
+        raise Fail("vmap_forces never called pair_force while computing the forces (it was replaced by a recorder "
+                   "that saw no call). The assignment builds all N x N pair forces from pair_force itself, lifted by "
+                   "two nested jax.vmap calls; code that is never run does not count. " + how)
+    deepest = max(levels)
+    if deepest < 2:
+        found = "no jax.vmap" if deepest == 0 else "one jax.vmap"
+        calls = f"{recorded['calls']} call{'s' if recorded['calls'] != 1 else ''}"
+        raise Fail(f"Expected pair_force to run under two nested jax.vmap levels (inner over j, outer over i); it "
+                   f"ran under {found} ({calls} traced). Broadcasting or loops give the right numbers, and those "
+                   "earned their points; this check is about the vmap structure. " + how)
+    if relative_difference(scaled, PAIR_FORCE_FACTOR * own) > SCALED_TOLERANCE:
+        raise Fail(f"pair_force ran under two jax.vmap levels, but the forces do not come from it: with pair_force "
+                   f"returning {PAIR_FORCE_FACTOR:g} times its force, expected forces {PAIR_FORCE_FACTOR:g} times "
+                   f"yours ({system.describe()}); they differ by {relative_difference(scaled, PAIR_FORCE_FACTOR * own):.2e} "
+                   "(relative). Return the sum over j of the double-vmapped pair_force. " + how)
+    return f"pair_force ran under {deepest} nested jax.vmap levels, and the forces come from it."
 
 
 @REGISTRY.check("The traced program does not grow with N (no Python loop over particles)", points=1)
@@ -298,3 +262,22 @@ def program_size_independent_of_n(ctx):
             "and reduce with jnp.sum(..., axis=1)."
         )
     return f"Program size: {small} equations at both N = {TRACE_SIZES[0]} and N = {TRACE_SIZES[1]}."
+
+
+# -- public-test fixture (computed by `jaxgrade regenerate`, 64-bit mode on) -----
+
+
+def public_fixture(*, reference, inputs):
+    """Reference answers on fixed inputs for tests/fixtures/vmap_forces.npz (name -> array)."""
+    import jax
+
+    vmap_forces = jax.jit(reference.vmap_forces)
+    rng = np.random.default_rng(303)
+    x, m = rng.normal(size=(8, 3)), rng.uniform(0.5, 1.5, size=8)
+    eps2, G = 0.02, 1.0
+    return {
+        "x": x, "m": m, "eps2": np.float64(eps2), "G": np.float64(G),
+        "pair_force_01": np.asarray(reference.pair_force(x[0], x[1], m[0], m[1], eps2=eps2, G=G)),
+        "forces": np.asarray(vmap_forces(x, m, eps2, G)),
+        "forces_eps0": np.asarray(vmap_forces(x, m, 0.0, G)),
+    }

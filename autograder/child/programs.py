@@ -9,21 +9,9 @@ Each takes the student module first: ``program(mod, *args, **kwargs)``.
 from __future__ import annotations
 
 from . import probes
+from .program_registry import get, program
 
-_PROGRAMS: dict = {}
-
-
-def program(fn):
-    """Register ``fn`` under its own name."""
-    _PROGRAMS[fn.__name__] = fn
-    return fn
-
-
-def get(name: str):
-    try:
-        return _PROGRAMS[name]
-    except KeyError:
-        raise ValueError(f"unknown program {name!r}") from None
+__all__ = ["get", "program"]
 
 
 @program
@@ -46,5 +34,6 @@ def is_jitted(mod, function: str):
     return bool(callable(getattr(fn, "lower", None)) and callable(getattr(fn, "trace", None)))
 
 
-# Assignment-specific programs register themselves on import.
-from . import programs_dynamics, programs_forces  # noqa: E402,F401
+# Assignment-specific programs register themselves on import (they import only
+# program_registry, so nothing imports this module back).
+from . import programs_behaviour, programs_dynamics, programs_forces  # noqa: E402,F401

@@ -16,7 +16,7 @@ import jax
 import jax.numpy as jnp
 
 from . import probes
-from .programs import program
+from .program_registry import program
 
 
 # -- scan_integrator -----------------------------------------------------------

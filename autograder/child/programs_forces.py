@@ -5,7 +5,7 @@ from __future__ import annotations
 import jax
 
 from . import probes
-from .programs import program
+from .program_registry import program
 
 
 @program

@@ -28,6 +28,13 @@ def _configure_jax():
     return jax
 
 
+def describe_devices() -> list:
+    """The devices JAX sees in this sandbox: ``[{"platform", "kind"}]`` (platform "gpu" for CUDA)."""
+    import jax
+
+    return [{"platform": str(d.platform), "kind": str(getattr(d, "device_kind", ""))[:80]} for d in jax.devices()]
+
+
 def _clean_text(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
     """Printable text only, capped: exception messages may hold hostile bytes."""
     text = "".join(ch if ch.isprintable() or ch in "\n\t" else "?" for ch in str(text))
@@ -72,9 +79,10 @@ class Server:
         if op == "ping":
             return "pong"
         if op == "import":
+            devices = describe_devices()  # before the student's code runs, so it cannot rewrite the answer
             start = time.perf_counter()
             self.module(request["module"])
-            return {"seconds": time.perf_counter() - start}
+            return {"seconds": time.perf_counter() - start, "devices": devices}
         resolve = probes.Resolver(self).resolve
         args = [resolve(a) for a in request.get("args", [])]
         kwargs = {str(k): resolve(v) for k, v in request.get("kwargs", {}).items()}

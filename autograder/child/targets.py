@@ -32,6 +32,22 @@ def gaussian(mean, precision):
 
 
 @target
+def gaussian_in_box(mean, precision, lower, upper):
+    """log N(theta; mean, precision^-1) inside the open box lower < theta < upper, -inf outside.
+
+    Outside, the value is -inf and the gradient 0 (the Gaussian is evaluated
+    at ``mean`` there, so no NaN reaches reverse mode).
+    """
+
+    def log_prob(theta):
+        inside = jnp.all((theta > lower) & (theta < upper))
+        r = jnp.where(inside, theta, mean) - mean
+        return jnp.where(inside, -0.5 * r @ (precision @ r), -jnp.inf)
+
+    return log_prob
+
+
+@target
 def banana(b=0.1, scale=10.0):
     """A banana-shaped 2-D density (twisted Gaussian)."""
 

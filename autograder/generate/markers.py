@@ -93,7 +93,7 @@ def strip_solutions(text: str, *, filename: str) -> str:
     return stub
 
 
-def _scan_tokens(text: str, *, filename: str) -> tuple[dict[int, "_Comment"], dict[int, tuple[int, int]]]:
+def _scan_tokens(text: str, *, filename: str) -> tuple[dict[int, _Comment], dict[int, tuple[int, int]]]:
     """Comments and statement extents of ``text``.
 
     Returns ``comments``: line -> ``_Comment``, and

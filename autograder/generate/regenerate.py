@@ -3,9 +3,15 @@
 One source of truth: the reference modules (with solution markers), the
 handouts and the public tests under ``solutions/`` produce
 
-- ``assignments/``: the stub package (stubs, ``jla.py``, ``data/jla/``);
+- ``assignments/``: the stub package (stubs, shared modules such as ``jla.py``, ``data/``);
 - ``student_template/``: the repository students clone (README, packaging,
   the same stubs, handouts, public tests with fixtures, CI workflow).
+
+The assignments are discovered from their own files (``autograder.catalog``);
+while any of them breaks a rule of ``rules.py`` (a missing handout, public
+tests, checks module or corpus case), nothing is generated or checked and
+the error names every missing piece. Each checks module's
+``public_fixture`` recipe computes its assignment's fixture.
 
 Generation first plans every output in memory, then either writes what
 changed or reports what differs. Text files are compared byte for byte;
@@ -24,14 +30,17 @@ from pathlib import Path
 
 import numpy as np
 
-from ..checks import ASSIGNMENTS
+from .. import catalog
 from . import template
 from .fixture_files import fixture_difference, npz_bytes, read_npz
 from .markers import strip_solutions
+from .rules import assignment_problems
 
 PACKAGE_DIR = "assignments"
 TEMPLATE_DIR = "student_template"
 GENERATED_TREES = (PACKAGE_DIR, TEMPLATE_DIR)
+SHARED_MODULES = {"feedback.py": "jaxgrade_feedback.py", "diagnosis.py": "jaxgrade_diagnosis.py"}
+"""autograder modules the template's tests import, shipped verbatim: autograder path -> tests/ name."""
 
 # Left behind by running Python or pytest inside a generated tree; never
 # generated, never reported as stale.
@@ -80,7 +89,13 @@ def plan(*, root: Path) -> dict[str, bytes | Fixture]:
     solutions = root / "solutions"
     if not solutions.is_dir():
         raise GenerationError(f"{solutions} does not exist: run from the repository root or pass root=")
-    package = _package_files(solutions)
+    problems = assignment_problems(root)
+    if problems:
+        raise GenerationError(
+            "assignments are incomplete (docs/authoring.md lists what each needs):\n"
+            + "\n".join(f"  - {problem}" for problem in problems)
+        )
+    package = _package_files(root)
     files: dict[str, bytes | Fixture] = {f"{PACKAGE_DIR}/{path}": data for path, data in package.items()}
     for path, content in _template_files(root, package).items():
         files[f"{TEMPLATE_DIR}/{path}"] = content
@@ -90,17 +105,25 @@ def plan(*, root: Path) -> dict[str, bytes | Fixture]:
     return files
 
 
-def _package_files(solutions: Path) -> dict[str, bytes]:
-    """The stub package: relative path inside ``assignments/`` -> bytes."""
+def _package_files(root: Path) -> dict[str, bytes]:
+    """The stub package: relative path inside ``assignments/`` -> bytes.
+
+    Every assignment's reference becomes its stub; shared modules
+    (``SHARED_MODULE = True``) and everything under ``solutions/data/`` are
+    copied unchanged.
+    """
+    solutions = root / "solutions"
     files = {"__init__.py": template.ASSIGNMENTS_INIT.encode()}
-    for name in ASSIGNMENTS:
-        source = _require(solutions / f"{name}.py", what="reference solution")
-        stub = strip_solutions(source.read_text(encoding="utf-8"), filename=f"solutions/{name}.py")
-        files[f"{name}.py"] = stub.encode("utf-8")
-    files["jla.py"] = _require(solutions / "jla.py", what="JLA loader").read_bytes()
-    data_dir = _require(solutions / "data" / "jla", what="JLA data folder")
-    for path in _source_files(data_dir):
-        files[f"data/jla/{path}"] = (data_dir / path).read_bytes()
+    for assignment in catalog.discover(root):
+        source = assignment.reference.read_text(encoding="utf-8")
+        stub = strip_solutions(source, filename=f"solutions/{assignment.name}.py")
+        files[f"{assignment.name}.py"] = stub.encode("utf-8")
+    for name in catalog.shared_modules(root):
+        files[f"{name}.py"] = (solutions / f"{name}.py").read_bytes()
+    data_dir = solutions / "data"
+    if data_dir.is_dir():
+        for path in _source_files(data_dir):
+            files[f"data/{path}"] = (data_dir / path).read_bytes()
     return files
 
 
@@ -108,25 +131,23 @@ def _template_files(root: Path, package: dict[str, bytes]) -> dict[str, bytes]:
     """The student template without its fixtures: relative path -> bytes."""
     solutions = root / "solutions"
     files = {
-        "README.md": template.readme(ASSIGNMENTS).encode(),
+        "README.md": template.readme([(a.name, a.title) for a in catalog.discover(root)]).encode(),
         "pyproject.toml": template.pyproject().encode(),
         "requirements.txt": template.requirements().encode(),
         ".gitignore": template.GITIGNORE.encode(),
-        ".github/workflows/classroom.yml": template.classroom_workflow().encode(),
+        ".github/workflows/classroom.yml": template.classroom_workflow([a.name for a in assignments]).encode(),
     }
     files.update({f"{PACKAGE_DIR}/{path}": data for path, data in package.items()})
 
     handouts = _require(solutions / "handouts", what="handout folder")
     tests = _require(solutions / "public_tests", what="public test folder")
-    for name in ASSIGNMENTS:
-        _require(handouts / f"{name}.md", what="handout")
-        _require(tests / f"test_{name}.py", what="public test file")
     for path in _source_files(handouts):
         files[f"handouts/{path}"] = (handouts / path).read_bytes()
     for path in _source_files(tests):
         files[f"tests/{path}"] = (tests / path).read_bytes()
-    feedback = _require(root / "autograder" / "feedback.py", what="feedback module")
-    files["tests/jaxgrade_feedback.py"] = feedback.read_bytes()
+    # The autograder's own wording and verdicts, so local tests say what the grader says.
+    for module, shipped in SHARED_MODULES.items():
+        files[f"tests/{shipped}"] = _require(root / "autograder" / module, what="shared feedback module").read_bytes()
     return files
 
 
@@ -150,9 +171,9 @@ def _compute_fixtures(root: Path, package: dict[str, bytes]) -> dict[str, Fixtur
                 "computing the public-test fixtures failed:\n" + result.stderr.strip()[-4000:]
             )
         fixtures = {}
-        for name in ASSIGNMENTS:
-            with np.load(out / f"{name}.npz", allow_pickle=False) as data:
-                fixtures[name] = Fixture({key: data[key] for key in data.files})
+        for path in sorted(out.glob("*.npz")):  # one per assignment with a fixture recipe
+            with np.load(path, allow_pickle=False) as data:
+                fixtures[path.stem] = Fixture({key: data[key] for key in data.files})
         return fixtures
 
 

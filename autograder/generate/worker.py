@@ -6,8 +6,9 @@ and ``assignments`` from the tree being generated (possibly a copy of the
 repository), with 64-bit mode switched on before anything is traced, the
 way the autograder runs submissions.
 
-Exit status 0 with one ``<assignment>.npz`` per assignment in ``DIR``;
-status 1 with a message on stderr naming the file that failed.
+Exit status 0 with one ``<assignment>.npz`` in ``DIR`` per assignment whose
+checks module defines a fixture recipe ``public_fixture(*, reference,
+inputs)``; status 1 with a message on stderr naming the file that failed.
 """
 from __future__ import annotations
 
@@ -23,16 +24,15 @@ jax.config.update("jax_enable_x64", True)
 
 import numpy as np  # noqa: E402
 
-from ..checks import ASSIGNMENTS  # noqa: E402
-from .recipes import RECIPES  # noqa: E402
+from .. import catalog  # noqa: E402
 
 
-def _import_stubs(stubs: Path) -> None:
+def _import_stubs(stubs: Path, names: tuple[str, ...]) -> None:
     """Every generated stub must import as ``assignments.<name>`` from ``stubs``."""
     package = importlib.import_module("assignments")
     if Path(package.__file__).resolve().parent != (stubs / "assignments").resolve():
         raise RuntimeError(f"imported `assignments` from {package.__file__}, not from the staged stubs")
-    for name in ASSIGNMENTS:
+    for name in names:
         try:
             importlib.import_module(f"assignments.{name}")
         except Exception as error:
@@ -43,13 +43,15 @@ def _import_stubs(stubs: Path) -> None:
             ) from error
 
 
-def _compute_fixtures(out: Path) -> None:
+def _compute_fixtures(out: Path, assignments) -> None:
     inputs = importlib.import_module("fixture_inputs")
-    jla = importlib.import_module("solutions.jla")
-    for name in ASSIGNMENTS:
+    for assignment in assignments:
+        name, recipe = assignment.name, assignment.fixture_recipe()
+        if recipe is None:
+            continue  # this assignment's public tests need no reference answers
         reference = importlib.import_module(f"solutions.{name}")
         try:
-            arrays = RECIPES[name](reference=reference, inputs=inputs, jla=jla)
+            arrays = recipe(reference=reference, inputs=inputs)
         except Exception as error:
             raise RuntimeError(
                 f"solutions/{name}.py: computing the public-test fixture failed "
@@ -67,8 +69,9 @@ def main(argv: list[str] | None = None) -> int:
     # The staged stubs shadow any older assignments/ in the root.
     sys.path[:0] = [str(args.stubs), str(args.root), str(args.root / "solutions" / "public_tests")]
     try:
-        _import_stubs(args.stubs)
-        _compute_fixtures(args.out)
+        assignments = catalog.discover(args.root)
+        _import_stubs(args.stubs, tuple(a.name for a in assignments))
+        _compute_fixtures(args.out, assignments)
     except RuntimeError as error:
         cause = error.__cause__
         if cause is not None:

@@ -1,53 +1,44 @@
-"""When a grading run gives no results: stopping it, and saying so in a results file.
+"""When a grading run gives no results: saying so in a results file.
 
-Shared by Gradescope's entry point and batch grading. Standard library plus
-:mod:`autograder.results` only, so it also runs under Gradescope's system
+Shared by every route (Gradescope's entry point, batch grading, the Otter
+plugin). Standard library plus :mod:`autograder.results` and
+:mod:`autograder.vocabulary` only, so it also runs under Gradescope's system
 ``python3`` when the grading environment itself is broken.
+
+A crash results file lists the same checks, with the same visibility and the
+same maximum score, as a normal grading in the same configuration would: the
+gradebook's maximum does not depend on whether a row's grading crashed.
 """
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
 from pathlib import Path
 
 from autograder import results as results_mod
+from autograder import vocabulary
 
-GRACE_SECONDS = 20  # after an interrupt, time for the grader to kill its child and exit
 
+def check_specs(assignment: str, *, hidden_visibility: str = vocabulary.HIDDEN_VISIBILITY,
+                gpu_tier: bool = False) -> list:
+    """(check, visibility) for each check a grading of this configuration includes.
 
-def stop_grader(grader: subprocess.Popen) -> None:
-    """Interrupt the grader's session first (it then kills its sandboxed child), then kill it.
-
-    ``grader`` must have been started with ``start_new_session=True``.
+    [] when the checks cannot even be loaded: the environment that would load
+    them may be what failed.
     """
-    for sig, wait in ((signal.SIGINT, GRACE_SECONDS), (signal.SIGKILL, 5)):
-        try:
-            os.killpg(grader.pid, sig)
-        except ProcessLookupError:
-            return
-        try:
-            grader.wait(timeout=wait)
-            return
-        except subprocess.TimeoutExpired:
-            continue
-
-
-def check_specs(assignment: str) -> list:
-    """(check, visibility) pairs, or [] when the checks cannot even be loaded."""
     try:
         from autograder.checks import load_registry
-        from autograder.grading import HIDDEN_VISIBILITY
 
-        return [(c, "visible" if c.public else HIDDEN_VISIBILITY) for c in load_registry(assignment).checks]
-    except Exception:  # the environment that would load them may be what failed
+        checks = load_registry(assignment).for_grading(gpu_tier=gpu_tier).checks
+    except Exception:
         return []
+    return [(c, vocabulary.check_visibility(c.public, hidden_visibility)) for c in checks]
 
 
-def write_crash_results(*, results_path: Path, assignment: str, message: str, extra_data: dict | None = None) -> dict:
+def write_crash_results(*, results_path: Path, assignment: str, message: str, extra_data: dict | None = None,
+                        hidden_visibility: str = vocabulary.HIDDEN_VISIBILITY, gpu_tier: bool = False) -> dict:
     """A results file in which every check failed for one stated reason."""
+    specs = check_specs(assignment, hidden_visibility=hidden_visibility, gpu_tier=gpu_tier)
     outcome = results_mod.crash_outcome(
-        assignment=assignment, check_specs=check_specs(assignment), reason=message, extra_data=dict(extra_data or {})
+        assignment=assignment, check_specs=specs, reason=message, extra_data=dict(extra_data or {})
     )
     data = results_mod.build_results(outcome)
     results_mod.write_results(Path(results_path), data)

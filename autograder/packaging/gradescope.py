@@ -15,14 +15,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..checks import ASSIGNMENTS
-from ..checks.framework import VISIBILITIES
-from ..grading import HIDDEN_VISIBILITY
 from .. import lock
+from ..checks import ASSIGNMENTS
+from ..vocabulary import (
+    GRADESCOPE_RUN_AS,
+    GRADESCOPE_TIME_LIMIT_SECONDS,
+    HIDDEN_FEEDBACK,
+    HIDDEN_FEEDBACK_MODES,
+    HIDDEN_VISIBILITY,
+    require_visibility,
+)
 from .bundle import PACKAGING_DIR, grader_source_files, read_pinned_requirements, render, write_zip
 
 PYTHON_VERSION = "3.11.18"  # a CPython build the locked uv knows; same minor version as the project's tests
-DEFAULT_TIME_LIMIT = 540  # seconds: inside Gradescope's default 10-minute limit, with room to write results
 TEMPLATES = PACKAGING_DIR / "templates"
 
 
@@ -46,17 +51,21 @@ def render_setup_sh() -> str:
     )
 
 
-def render_run_autograder(*, assignment: str, time_limit: int, hidden_visibility: str = HIDDEN_VISIBILITY) -> str:
-    if hidden_visibility not in VISIBILITIES:
-        raise ValueError(f"hidden_visibility must be one of {', '.join(VISIBILITIES)}, not {hidden_visibility!r}")
+def render_run_autograder(*, assignment: str, time_limit: int, hidden_visibility: str = HIDDEN_VISIBILITY,
+                          hidden_feedback: str = HIDDEN_FEEDBACK) -> str:
+    require_visibility(hidden_visibility)
+    if hidden_feedback not in HIDDEN_FEEDBACK_MODES:
+        raise ValueError(f"hidden_feedback must be one of {', '.join(HIDDEN_FEEDBACK_MODES)}, not {hidden_feedback!r}")
     return render(
         (TEMPLATES / "run_autograder.sh").read_text(encoding="utf-8"),
-        {"ASSIGNMENT": assignment, "TIME_LIMIT": str(int(time_limit)), "HIDDEN_VISIBILITY": hidden_visibility},
+        {"ASSIGNMENT": assignment, "TIME_LIMIT": str(int(time_limit)), "HIDDEN_VISIBILITY": hidden_visibility,
+         "HIDDEN_FEEDBACK": hidden_feedback, "RUN_AS": GRADESCOPE_RUN_AS},
     )
 
 
 def build_gradescope_zip(
-    *, assignment: str, out_dir: Path, time_limit: int = DEFAULT_TIME_LIMIT, hidden_visibility: str = HIDDEN_VISIBILITY
+    *, assignment: str, out_dir: Path, time_limit: int = GRADESCOPE_TIME_LIMIT_SECONDS,
+    hidden_visibility: str = HIDDEN_VISIBILITY, hidden_feedback: str = HIDDEN_FEEDBACK,
 ) -> Path:
     """Write ``out_dir/<assignment>-autograder.zip`` and return its path.
 
@@ -64,12 +73,15 @@ def build_gradescope_zip(
     in Gradescope's autograder settings, or a slow submission ends with no
     results at all instead of a message. ``hidden_visibility``: when students
     see the hidden checks' results (Gradescope's visibility values).
+    ``hidden_feedback``: what the always-visible summary says of them before
+    that (one of ``HIDDEN_FEEDBACK_MODES``).
     """
     if assignment not in ASSIGNMENTS:
         raise ValueError(f"unknown assignment {assignment!r}; choose one of {', '.join(ASSIGNMENTS)}")
     entries = {name: path.read_bytes() for name, path in grader_source_files().items()}
     entries["setup.sh"] = render_setup_sh().encode("utf-8")
-    run_autograder = render_run_autograder(assignment=assignment, time_limit=time_limit, hidden_visibility=hidden_visibility)
+    run_autograder = render_run_autograder(assignment=assignment, time_limit=time_limit,
+                                           hidden_visibility=hidden_visibility, hidden_feedback=hidden_feedback)
     entries["run_autograder"] = run_autograder.encode("utf-8")
     return write_zip(
         Path(out_dir) / f"{assignment}-autograder.zip", entries, executables=("setup.sh", "run_autograder")

@@ -4,7 +4,8 @@
 inside the grader (an exception, an out-of-memory kill, running past the time
 limit) still ends with a valid ``results.json`` that says what happened.
 
-Only the standard library and :mod:`.fallback` are imported up front:
+Only the standard library, :mod:`autograder.grader_process` (the one launcher
+every route uses) and :mod:`.fallback` are imported up front:
 when the grading environment itself is broken, ``run_autograder`` calls
 ``--failure`` with the system ``python3`` (3.10 on Gradescope's image), and
 that path must still work there.
@@ -13,11 +14,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import time
 from pathlib import Path
 
+from autograder import vocabulary
+from autograder.grader_process import GraderSettings, run_grader
 from autograder.packaging import fallback
 
 
@@ -47,87 +49,52 @@ def describe_submission(metadata: dict, assignment: str) -> str:
     return line
 
 
-class GradingStopped(Exception):
-    """The grader did not finish; ``message`` is for the student, ``reason`` for the log."""
-
-    def __init__(self, reason: str, message: str):
-        super().__init__(reason)
-        self.reason, self.message = reason, message
-
-
-def run_grader(*, python: str, root: Path, assignment: str, run_as: str, time_limit: float,
-               hidden_visibility: str = "after_published") -> None:
-    """Run ``jaxgrade grade``; raise GradingStopped if it did not finish."""
-    argv = [
-        python, "-m", "autograder.cli", "grade", str(root / "submission"),
-        "-a", assignment, "--results", str(root / "results" / "results.json"), "--run-as", run_as,
-        "--hidden-visibility", hidden_visibility,
-    ]
-    # A session of its own, so that a time-out can interrupt the grader and
-    # everything under it without touching this process.
-    grader = subprocess.Popen(argv, start_new_session=True)
-    try:
-        code = grader.wait(timeout=time_limit)
-    except subprocess.TimeoutExpired:
-        fallback.stop_grader(grader)
-        reason = f"grading took longer than the {time_limit:.0f} s this autograder allows"
-        raise GradingStopped(reason, fallback.time_limit_message(time_limit)) from None
-    if code != 0:
-        reason = (f"the grader was killed by signal {-code} (out of memory is the usual cause)" if code < 0
-                  else f"the grader stopped with exit status {code}")
-        raise GradingStopped(reason, fallback.autograder_failure_message(reason))
-
-
-def results_are_valid(path: Path) -> bool:
-    """A results file Gradescope can read: a JSON object with a score or scored tests."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    if not isinstance(data, dict):
-        return False
-    tests = data.get("tests", [])
-    if not isinstance(tests, list) or not all(isinstance(t, dict) for t in tests):
-        return False
-    return "score" in data or bool(tests) and all("score" in t for t in tests)
-
-
-def write_failure(*, results_path: Path, assignment: str, reason: str, message: str) -> None:
+def write_failure(settings: GraderSettings, *, results_path: Path, reason: str, message: str) -> None:
     """Every check failed, each with ``message``; ``reason`` goes to the log and extra_data."""
     print(f"jaxgrade: {reason}", file=sys.stderr)
     fallback.write_crash_results(
-        results_path=results_path, assignment=assignment, message=message, extra_data={"autograder_failure": reason}
+        results_path=results_path, assignment=settings.assignment, message=message,
+        extra_data={"autograder_failure": reason}, hidden_visibility=settings.hidden_visibility,
+        gpu_tier=settings.gpu_tier,
     )
+
+
+def grade(settings: GraderSettings, root: Path) -> None:
+    """Grade ``root/submission`` into ``root/results/results.json``; a failure there says why."""
+    results_path = root / "results" / "results.json"
+    run = run_grader(settings, submission=root / "submission", results_path=results_path)
+    if run.results is not None:
+        return
+    message = (fallback.time_limit_message(settings.time_limit) if run.timed_out
+               else fallback.autograder_failure_message(run.problem))
+    write_failure(settings, results_path=results_path, reason=run.problem, message=message)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--root", type=Path, required=True, help="Gradescope's /autograder (or a stand-in).")
     parser.add_argument("--assignment", required=True)
-    parser.add_argument("--run-as", default="student")
-    parser.add_argument("--time-limit", type=float, default=540.0)
-    parser.add_argument("--hidden-visibility", default="after_published")
+    parser.add_argument("--run-as", default=vocabulary.GRADESCOPE_RUN_AS)
+    parser.add_argument("--time-limit", type=float, default=float(vocabulary.GRADESCOPE_TIME_LIMIT_SECONDS))
+    parser.add_argument("--hidden-visibility", default=vocabulary.HIDDEN_VISIBILITY, choices=vocabulary.VISIBILITIES)
+    parser.add_argument("--hidden-feedback", default=vocabulary.HIDDEN_FEEDBACK,
+                        choices=vocabulary.HIDDEN_FEEDBACK_MODES)
+    parser.add_argument("--gpu", action="store_true", help="The GPU-tier checks count.")
     parser.add_argument("--failure", help="Only write a results file that reports this failure.")
     args = parser.parse_args(argv)
 
-    results_path = args.root / "results" / "results.json"
+    settings = GraderSettings(
+        assignment=args.assignment, run_as=args.run_as, time_limit=args.time_limit,
+        hidden_visibility=args.hidden_visibility, hidden_feedback=args.hidden_feedback, gpu_tier=args.gpu,
+    )
     if args.failure:
-        write_failure(results_path=results_path, assignment=args.assignment, reason=args.failure,
+        write_failure(settings, results_path=args.root / "results" / "results.json", reason=args.failure,
                       message=fallback.autograder_failure_message(args.failure))
         return 0
     print(describe_submission(read_metadata(args.root), args.assignment), flush=True)
     started = time.monotonic()
     try:
-        run_grader(
-            python=sys.executable, root=args.root, assignment=args.assignment,
-            run_as=args.run_as, time_limit=args.time_limit, hidden_visibility=args.hidden_visibility,
-        )
-        if not results_are_valid(results_path):
-            reason = "the grader finished without a valid results file"
-            raise GradingStopped(reason, fallback.autograder_failure_message(reason))
-    except GradingStopped as stopped:
-        write_failure(results_path=results_path, assignment=args.assignment, reason=stopped.reason,
-                      message=stopped.message)
+        grade(settings, args.root)
     finally:
         print(f"Grading took {time.monotonic() - started:.1f} s.", flush=True)
     return 0

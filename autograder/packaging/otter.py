@@ -6,12 +6,15 @@ the zip uploaded to Gradescope as an Otter autograder). The zip is what
 ``environment.yml``, ``setup.sh``, ``run_autograder``, ``run_otter.py``,
 ``tests/``) plus the grader's source under ``jaxgrade/``.
 
-There is one exception-based Otter test per jaxgrade check. Each asks
-:mod:`.otter_runtime` for its check's result, and that module grades the
-submitted file once with the real grader in a separate process. The tests
-hold no expected values and no checking logic, so Otter and jaxgrade give the
-same score, and a check's partial credit survives: a check is an "earned" test
-case worth the points it scored plus a failing "missed" one worth the rest.
+The zip's ``otter_config.json`` lists :mod:`.otter_plugin`, which grades the
+submitted file with the real grader in a separate process (the student's
+functions run only in jaxgrade's sandbox) and has Otter execute a placeholder
+instead of the file, so the student's code never runs in Otter's kernel.
+There is one exception-based Otter test per jaxgrade check; each reads its
+check's result through :mod:`.otter_runtime`. The tests hold no expected
+values and no checking logic, so Otter and jaxgrade give the same score, and a
+check's partial credit survives: a check is an "earned" test case worth the
+points it scored plus a failing "missed" one worth the rest.
 """
 from __future__ import annotations
 
@@ -27,10 +30,21 @@ from .bundle import grader_source_files, read_pinned_requirements, write_zip
 PYTHON_VERSION = "3.11"  # the minor version the project's tests run on (Otter installs it with conda)
 GRADER_PREFIX = "jaxgrade"
 OTTER_CONFIG = {"lang": "python", "show_hidden": True, "show_stdout": False}
+# Imported by Otter's own process (by name: importing it here would need Otter installed).
+PLUGIN = f"{__package__}.otter_plugin.JaxgradeOtterPlugin"
+# Gradescope's Otter image installs the grader shipped in the zip into Otter's
+# environment, so that Otter's own process can import the plugin.
+GRADER_REQUIREMENT = f"/autograder/source/{GRADER_PREFIX}"
+
+
+def otter_config(assignment: str) -> dict:
+    """The zip's otter_config.json: Otter's settings plus the plugin that grades in jaxgrade's sandbox."""
+    return dict(OTTER_CONFIG, plugins=[{PLUGIN: {"assignment": assignment}}])
 
 TEST_FILE = '''"""Check {number} of {assignment}: {name}
 
-Graded by jaxgrade in a separate process; this file only reports the result.
+Graded by jaxgrade in its sandbox, in a separate process (see the zip's Otter
+plugin); this file only reports the result.
 """
 import os
 import sys
@@ -64,7 +78,7 @@ if _outcome.missed > 0:
 
 def render_test_files(assignment: str) -> dict[str, str]:
     """File name -> source of the Otter test for each check, in check order."""
-    checks = load_registry(assignment).checks
+    checks = load_registry(assignment).for_grading(gpu_tier=False).checks  # Otter grades without a GPU
     width = max(2, len(str(len(checks))))
     return {
         f"q{number:0{width}d}.py": TEST_FILE.format(
@@ -97,8 +111,9 @@ def build_otter_zip(*, assignment: str, out_dir: Path) -> Path:
         (build / "tests").mkdir()
         for file_name, source in render_test_files(assignment).items():
             (build / "tests" / file_name).write_text(source, encoding="utf-8")
-        (build / "requirements.txt").write_text("\n".join(read_pinned_requirements()) + "\n", encoding="utf-8")
-        (build / "otter_config.json").write_text(json.dumps(OTTER_CONFIG, indent=2), encoding="utf-8")
+        requirements = [*read_pinned_requirements(), GRADER_REQUIREMENT]
+        (build / "requirements.txt").write_text("\n".join(requirements) + "\n", encoding="utf-8")
+        (build / "otter_config.json").write_text(json.dumps(otter_config(assignment), indent=2), encoding="utf-8")
         entries = _otter_generate(build)
     for name, path in grader_source_files().items():
         entries[f"{GRADER_PREFIX}/{name}"] = path.read_bytes()

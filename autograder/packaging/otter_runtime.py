@@ -1,34 +1,26 @@
-"""Runs inside Otter's kernel: each Otter test asks here for one jaxgrade check.
+"""Runs inside Otter's kernel: each Otter test reads its own jaxgrade check here.
 
-Otter executes the student's file and then the test files in one Jupyter
-kernel. The first test to ask grades the submitted file with the real grader,
-``jaxgrade grade``, in a process of its own (which starts the usual sandboxed
-child); every test then reads its own check from that one results file. So an
-Otter score is the jaxgrade score by construction, partial credit included.
+The student's file never runs in this kernel: the zip's Otter plugin
+(:mod:`.otter_plugin`) grades it with the real grader in a separate process,
+where the student's functions run only inside jaxgrade's sandbox, and has
+Otter execute a placeholder instead. The plugin leaves the results in
+``<autograder>/results/jaxgrade-results.json``; every test file then reads its
+check from there. So an Otter score is the jaxgrade score by construction,
+partial credit included (and the plugin sets the scores again after the
+tests, from the same file).
 
-What this cannot do is protect the tests: the student's code ran first in this
-very process and could have replaced anything here. See docs/otter.md.
-
-Standard library only (plus :mod:`.fallback`): the kernel has the grader's
-dependencies, but nothing here should need them.
+Standard library only (plus :mod:`autograder.results`): the kernel has the
+grader's dependencies, but nothing here should need them.
 """
 from __future__ import annotations
 
-import hashlib
-import json
-import os
-import shutil
-import subprocess
-import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import fallback
+from autograder import results as results_mod
 
 GRADER_ROOT = Path(__file__).resolve().parents[2]  # <autograder>/source/jaxgrade
-TIME_LIMIT_SECONDS = 1200.0
-_graded: dict[tuple[str, str], dict] = {}
+RESULTS_NAME = "jaxgrade-results.json"
 
 
 @dataclass(frozen=True)
@@ -47,45 +39,18 @@ class CheckOutcome:
         return float(self.max_score) - float(self.score)
 
 
-def submitted_file(autograder_dir: Path) -> Path:
-    """The one top-level .py file Otter accepted as the submission."""
-    files = sorted(p for p in (autograder_dir / "submission").glob("*.py") if p.name != "__init__.py")
-    if len(files) != 1:
-        raise FileNotFoundError(f"expected one .py file in the submission, found {[p.name for p in files]}")
-    return files[0]
-
-
-def _grade(source: Path, assignment: str) -> dict:
-    """Run ``jaxgrade grade`` on ``source`` (staged as ``<assignment>.py``); return its results."""
-    with tempfile.TemporaryDirectory(prefix="jaxgrade-otter-") as scratch:
-        stage = Path(scratch) / "submission"
-        stage.mkdir()
-        shutil.copyfile(source, stage / f"{assignment}.py")
-        results = Path(scratch) / "results.json"
-        argv = [sys.executable, "-m", "autograder.cli", "grade", str(stage), "-a", assignment, "--results", str(results)]
-        env = dict(os.environ, PYTHONPATH=str(GRADER_ROOT))
-        with open(Path(scratch) / "grader.log", "w+b") as log:
-            grader = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                      start_new_session=True)
-            try:
-                grader.wait(timeout=TIME_LIMIT_SECONDS)
-            except subprocess.TimeoutExpired:
-                fallback.stop_grader(grader)
-            log.seek(0)
-            tail = log.read()[-2000:].decode("utf-8", "replace")
-        try:
-            return json.loads(results.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            raise RuntimeError(f"the grader left no results; its last output:\n{tail}") from None
+def results_path(autograder_dir: Path) -> Path:
+    """Where the plugin leaves jaxgrade's results for the test files."""
+    return Path(autograder_dir) / "results" / RESULTS_NAME
 
 
 def graded_results(assignment: str) -> dict:
-    """The jaxgrade results for the submitted file (graded once per file content)."""
-    source = submitted_file(GRADER_ROOT.parents[1])
-    key = (assignment, hashlib.sha256(source.read_bytes()).hexdigest())
-    if key not in _graded:
-        _graded[key] = _grade(source, assignment)
-    return _graded[key]
+    """The jaxgrade results the plugin wrote for the submitted file."""
+    path = results_path(GRADER_ROOT.parents[1])
+    data = results_mod.read_results(path, assignment=assignment)
+    if data is None:
+        raise RuntimeError(f"no complete jaxgrade results for {assignment} at {path}")
+    return data
 
 
 def check_outcome(*, assignment: str, name: str, max_score: float) -> CheckOutcome:

@@ -8,7 +8,7 @@ process the child started. See docs/sandbox.md for what holds where.
 """
 from autograder.sandbox.protections import MECHANISMS, describe_protections
 from autograder.sandbox.reaper import become_subreaper, kill_everything
-from autograder.sandbox.spawn import Limits, SandboxStartError, spawn_child
+from autograder.sandbox.spawn import Limits, SandboxStartError, release, spawn_child
 
 __all__ = [
     "Limits",
@@ -17,5 +17,6 @@ __all__ = [
     "become_subreaper",
     "describe_protections",
     "kill_everything",
+    "release",
     "spawn_child",
 ]

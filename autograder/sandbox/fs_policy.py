@@ -137,11 +137,12 @@ def venv_config(interpreter: str) -> list[Path]:
     return [cfg for cfg in (bin_dir / "pyvenv.cfg", bin_dir.parent / "pyvenv.cfg") if cfg.is_file()]
 
 
-def build_rules(*, interpreter: str, scratch: Path, readable_paths=()) -> dict:
+def build_rules(*, interpreter: str, scratch: Path, readable_paths=(), writable_devices=()) -> dict:
     """Landlock rules for a child started as `interpreter`, working in `scratch`.
 
     Returns {"read_execute", "read_write", "list_only", "hidden"}, each a list
     of path strings; "hidden" is for reports and tests, the launcher ignores it.
+    `writable_devices` are device nodes opened read-write (GPU mode, see gpu.py).
     """
     checkout = project_checkout()
     site_dirs = python_dirs()
@@ -158,6 +159,7 @@ def build_rules(*, interpreter: str, scratch: Path, readable_paths=()) -> dict:
             list_only += listed
     read_execute = _outermost(read_execute)
     read_write = [_resolved(scratch)] + [Path(p) for p in _SYSTEM_WRITE if os.path.exists(p)]
+    read_write += [Path(p) for p in writable_devices if os.path.exists(p)]
     return {
         "read_execute": [str(p) for p in read_execute],
         "read_write": [str(p) for p in read_write],

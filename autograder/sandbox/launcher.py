@@ -6,8 +6,10 @@ Run by the grader as
 
 It is a fresh, single-threaded interpreter with no site-packages, so it can
 safely do what a multi-threaded parent must not do between fork and exec.
-Steps, in order: own session, resource limits, network namespace, separate
-user, no capabilities, no_new_privs, Landlock, seccomp. Each step that cannot
+Steps, in order: own session, cgroup (joined while still root), resource
+limits, network namespace, separate user (with a private mount namespace first
+when the interpreter is out of the user's reach, see reach.py), no
+capabilities, no_new_privs, Landlock, seccomp. Each step that cannot
 be applied (not root, old kernel, refused inside a container) is reported
 inactive with the reason and the launch goes on; the parent decides what it
 tolerates. Just
@@ -17,9 +19,10 @@ which closes on a successful exec; if exec fails, a second line
 `{"fatal": ...}` and nothing runs (fail closed).
 
 Config keys: argv, env, status_fd, limits {memory_bytes, nproc, fsize_bytes,
-cpu_seconds}, run_as {uid, gid, name} or null, run_as_reason,
+cpu_seconds}, run_as {uid, gid, name} or null, run_as_reason, gpu (bool: GPU mode, see gpu.py),
 network_namespace (bool), drop_capabilities (bool, default true),
-landlock {read_execute, read_write, list_only} or null, seccomp (bool).
+landlock {read_execute, read_write, list_only} or null, seccomp (bool),
+reach (a reach.py plan, or null), cgroup (a cgroups.py plan, or null).
 """
 import ctypes
 import json
@@ -30,8 +33,11 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import landlock  # noqa: E402  (sibling file, imported by path on purpose)
+import cgroups  # noqa: E402  (sibling file, imported by path on purpose)
+import gpu  # noqa: E402
+import landlock  # noqa: E402
 import protections  # noqa: E402
+import reach  # noqa: E402
 import seccomp  # noqa: E402
 
 _CLONE_NEWNET = 0x40000000
@@ -81,12 +87,27 @@ def _new_session() -> str:
     return f"session and process group {os.getpid()}"
 
 
-def _memory(limits: dict) -> str:
+def _join_cgroup(config: dict) -> dict:
+    """Enter the cgroup the grader made (see cgroups.py); what held, or why not."""
+    plan = config.get("cgroup")
+    if not plan or "unavailable" in plan:
+        return {"unavailable": (plan or {}).get("unavailable", "not requested")}
+    try:
+        cgroups.join(plan)
+    except OSError as error:
+        return {"unavailable": f"could not join the cgroup: {error.strerror}"}
+    return plan
+
+
+def _memory(limits: dict, cgroup: dict) -> str:
     # RLIMIT_DATA, not RLIMIT_AS: XLA and glibc reserve gigabytes of address
     # space they never touch (thread stacks, malloc arenas). DATA counts the
     # private writable memory actually mapped, which is what exhausts a machine.
     _set_limit(resource.RLIMIT_DATA, limits["memory_bytes"])
-    return f"RLIMIT_DATA {_gib(limits['memory_bytes'])} of private writable memory"
+    detail = f"RLIMIT_DATA {_gib(limits['memory_bytes'])} of private writable memory per process"
+    if cgroup.get("memory"):
+        detail += f"; {cgroup['memory']} for all its processes together"
+    return detail
 
 
 def _file_size(limits: dict) -> str:
@@ -115,17 +136,27 @@ def _network_namespace(config: dict) -> str:
     return "new network namespace with no interface up, not even loopback"
 
 
+def _make_reachable(config: dict) -> str:
+    """Apply the grader's reach plan, or stop everything: the switch would fail without it."""
+    try:
+        return "; interpreter reached through a " + reach.apply_plan(config["reach"])
+    except OSError as error:
+        # Not an ordinary refusal: falling back would leave the child running as root.
+        raise RuntimeError(f"could not make the interpreter reachable for the child's user: {error}") from None
+
+
 def _separate_user(config: dict) -> str:
     target = config.get("run_as")
     if not target:
         raise Skipped(config.get("run_as_reason") or "not requested")
+    reached = _make_reachable(config) if config.get("reach") else ""
     uid, gid = target["uid"], target["gid"]
     os.setgroups([])
     os.setresgid(gid, gid, gid)
     os.setresuid(uid, uid, uid)
     if os.getresuid() != (uid, uid, uid) or os.getresgid() != (gid, gid, gid):
         raise OSError(0, "user switch did not take effect")
-    return f"running as {target.get('name') or uid} (uid {uid}, gid {gid}), no extra groups"
+    return f"running as {target.get('name') or uid} (uid {uid}, gid {gid}), no extra groups{reached}"
 
 
 def _capability_mask(field: str) -> int:
@@ -167,17 +198,22 @@ def _threads_of_uid(uid: int) -> int:
     return total
 
 
-def _process_limit(limits: dict, caps_gone: bool) -> str:
+def _process_limit(limits: dict, cgroup: dict) -> str:
     # The kernel counts every task of the real uid, system-wide: the limit is
     # what this uid already runs plus the allowance, so a user's own desktop
-    # does not use up the child's budget.
+    # does not use up the child's budget. It never applies to root (uid 0),
+    # with or without capabilities; only the cgroup binds a root child.
     uid = os.getuid()
     others = _threads_of_uid(uid) - 1  # this process is part of the child's own budget
     _set_limit(resource.RLIMIT_NPROC, others + limits["nproc"])
-    if uid == 0 and not caps_gone:
-        raise Skipped("set, but the kernel does not enforce it for root with capabilities")
-    return (f"RLIMIT_NPROC {others} + {limits['nproc']} tasks for uid {uid} "
-            "(processes and threads, the child itself included)")
+    held = [f"{cgroup['pids']} tasks for the child's whole tree, whatever its uid"] if cgroup.get("pids") else []
+    if uid != 0:
+        held.append(f"RLIMIT_NPROC {others} + {limits['nproc']} tasks for uid {uid} "
+                    "(processes and threads, the child itself included)")
+    if not held:
+        raise Skipped("RLIMIT_NPROC is set, but the kernel never applies it to root (uid 0), and no cgroup "
+                      f"binds instead ({cgroup.get('unavailable', 'no pids controller')})")
+    return "; ".join(held)
 
 
 def _no_new_privileges() -> str:
@@ -225,15 +261,16 @@ def confine(config: dict) -> dict:
     limits = config["limits"]
     report: dict = {}
     _attempt(report, "process_group", _new_session)
-    _attempt(report, "memory_limit", lambda: _memory(limits))
+    cgroup = _join_cgroup(config)
+    _attempt(report, "memory_limit",
+             lambda: _memory(limits, cgroup) + (gpu.lift_address_space_limit() if config.get("gpu") else ""))
     _attempt(report, "file_size_limit", lambda: _file_size(limits))
     _attempt(report, "cpu_time_limit", lambda: _cpu(limits))
     _attempt(report, "no_core_dumps", _no_core)
     _attempt(report, "network_namespace", lambda: _network_namespace(config))
     _attempt(report, "separate_user", lambda: _separate_user(config))
     _attempt(report, "no_capabilities", lambda: _no_capabilities(config))
-    caps_gone = report["no_capabilities"]["active"]
-    _attempt(report, "process_limit", lambda: _process_limit(limits, caps_gone))
+    _attempt(report, "process_limit", lambda: _process_limit(limits, cgroup))
     _attempt(report, "no_new_privileges", _no_new_privileges)
     _landlock(config, report)
     _attempt(report, "seccomp", lambda: _seccomp(config))

@@ -67,4 +67,6 @@ def describe_protections(report: dict) -> str:
         label, consequence = MECHANISMS[name]
         reason = report.get(name, {}).get("detail") or "not reported by the launcher"
         lines.append(f"- {label}: off ({reason}); {consequence}.")
+    if report.get("gpu_mode", {}).get("active"):  # not a protection: what GPU mode opened
+        lines.append(f"- {report['gpu_mode']['detail']}")
     return "\n".join(lines)

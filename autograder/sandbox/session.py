@@ -32,8 +32,47 @@ class ChildTimeout(ChildError):
         self.seconds = seconds
 
 
+class EarlierTimeout(ChildTimeout):
+    """Not called: the same student functions already used up a budget this grading."""
+
+    def __init__(self, functions: frozenset, seconds: float):
+        names = " and ".join(sorted(f"your code under the grader's {name[8:]} program"
+                                    if name.startswith("program ") else name for name in functions))
+        super().__init__(seconds)
+        self.args = (f"{names} did not return within {seconds:.0f} s earlier; not called again",)
+
+
 class ChildCrashed(ChildError):
     pass
+
+
+def student_functions(message: dict, known) -> frozenset:
+    """The student functions a request runs: what "the same function" means for a hang.
+
+    A call names its function; a program names student functions among its
+    arguments, as attributes ({"__attr__": name}) or as strings that are names of
+    the assignment's functions (`known`). A program that names none stands for
+    itself ("program <name>"): the student functions it runs are built in.
+    """
+    found = {message["function"]} if message.get("op") == "call" else set()
+
+    def visit(value):
+        if isinstance(value, dict):
+            if isinstance(value.get("__attr__"), str):
+                found.add(value["__attr__"])
+            for item in value.values():
+                visit(item)
+        elif isinstance(value, list):
+            for item in value:
+                visit(item)
+        elif isinstance(value, str) and value in known:
+            found.add(value)
+
+    visit(message.get("args", []))
+    visit(message.get("kwargs", {}))
+    if not found and message.get("op") == "program":
+        found.add(f"program {message.get('name')}")
+    return frozenset(found)
 
 
 class StudentError(Exception):
@@ -52,13 +91,16 @@ class ChildSession:
     ``staged_dir`` holds the staged submission (an ``assignments`` package).
     """
 
-    def __init__(self, *, staged_dir: Path, limits=None, run_as: str | None = "nobody", extra_env: dict | None = None):
+    def __init__(
+        self, *, staged_dir: Path, limits=None, run_as: str | None = "nobody", extra_env: dict | None = None, gpu: bool = False
+    ):
         from . import Limits
 
         self.staged_dir = Path(staged_dir)
         self.limits = limits or Limits()
         self.run_as = run_as
         self.extra_env = dict(extra_env or {})
+        self.gpu = gpu  # GPU mode of the sandbox (sandbox/gpu.py): only when the GPU tier is graded
         self.protections: dict = {}
         self.starts = 0
         self._proc = None
@@ -66,6 +108,7 @@ class ChildSession:
         self._private: Path | None = None
         self._next_id = 0
         self._to_child = self._from_child = -1
+        self.hangs: list[tuple[frozenset, float]] = []  # (functions, budget) of requests that timed out
 
     # -- lifecycle ---------------------------------------------------------
     def start(self) -> None:
@@ -87,7 +130,8 @@ class ChildSession:
         env = {
             "XLA_FLAGS": "--xla_cpu_multi_thread_eigen=false",
             "XLA_PYTHON_CLIENT_PREALLOCATE": "false",  # the grader shares the GPU with us
-            "JAX_PLATFORMS": os.environ.get("JAX_PLATFORMS", ""),
+            # Outside GPU mode the child could not open a GPU anyway: say so, and skip CUDA's probing.
+            "JAX_PLATFORMS": os.environ.get("JAX_PLATFORMS", "") if self.gpu else "cpu",
         }
         env.update(self.extra_env)
         try:
@@ -100,6 +144,7 @@ class ChildSession:
                 stderr_path=self._private / "stderr.txt",
                 pass_fds=(req_r, rep_w),
                 run_as=self.run_as,
+                gpu_mode=self.gpu,
             )
         finally:
             os.close(req_r)
@@ -114,7 +159,7 @@ class ChildSession:
 
     def close(self) -> None:
         """Kill the child and everything it started; remove its scratch folder."""
-        from . import kill_everything
+        from . import kill_everything, release
 
         if self._proc is not None:
             # By process group and by descent (we are a subreaper), never by uid: on a
@@ -124,6 +169,7 @@ class ChildSession:
                 self._proc.wait(timeout=10)
             except Exception:
                 pass
+            release(self.protections)  # its cgroup, now empty
         for fd in (self._to_child, self._from_child):
             if fd >= 0:
                 try:
@@ -149,8 +195,17 @@ class ChildSession:
         self.discard_output()
 
     # -- requests ----------------------------------------------------------
-    def request(self, message: dict, *, timeout: float):
-        """Send one request; return the reply's value or raise StudentError/ChildError."""
+    def request(self, message: dict, *, timeout: float, functions: frozenset | None = None):
+        """Send one request; return the reply's value or raise StudentError/ChildError.
+
+        `functions`: the student functions the request runs (`student_functions`).
+        Once a request has used up its budget, a later one whose functions include
+        all of its functions, with no larger budget, is answered at once with
+        EarlierTimeout instead of waiting out its own budget: a hang costs one budget.
+        """
+        for hung, seconds in self.hangs if functions else ():
+            if hung <= functions and timeout <= seconds:
+                raise EarlierTimeout(hung, seconds)
         if not self.alive:
             self.close()
             self.discard_output()
@@ -162,6 +217,8 @@ class ChildSession:
             reply = self._read_reply(self._next_id, deadline)
         except ChildTimeout:
             self.close()
+            if functions:
+                self.hangs.append((frozenset(functions), timeout))
             raise ChildTimeout(timeout) from None
         except (codec.FrameError, OSError) as exc:
             reason = self._death_reason(exc)

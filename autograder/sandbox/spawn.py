@@ -11,14 +11,13 @@ import json
 import os
 import pwd
 import select
-import stat
 import subprocess
 import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from autograder.sandbox import fs_policy
+from autograder.sandbox import cgroups, fs_policy, gpu, reach
 
 GiB = 2**30
 MiB = 2**20
@@ -75,54 +74,55 @@ def resolve_user(run_as: str) -> RunAs:
 
 def _permits(st: os.stat_result, who: RunAs, bits: str) -> bool:
     """Whether the mode bits let `who` (with no extra groups) have `bits` of r/w/x."""
-    shift = 6 if st.st_uid == who.uid else 3 if st.st_gid == who.gid else 0
-    masks = {"r": stat.S_IROTH, "w": stat.S_IWOTH, "x": stat.S_IXOTH}
-    return all(st.st_mode & (masks[b] << shift) for b in bits)
+    return reach.permits(st, who.uid, who.gid, bits)
 
 
-def unreachable_reason(path: Path, who: RunAs, bits: str) -> str | None:
-    """Why `who` cannot use `path` with `bits`, or None if it can.
+def unreachable_reason(path: Path, who: RunAs, bits: str, plan: dict | None = None) -> str | None:
+    """Why `who` cannot use `path` with `bits` (once `plan` is applied), or None if it can.
 
     Checks search permission on every folder on the way, both along the path as
     written and along its resolved form (a symlinked interpreter needs both).
     """
-    try:
-        for form in (Path(os.path.abspath(path)), Path(os.path.realpath(path))):
-            for folder in reversed(form.parents):
-                if not _permits(os.stat(folder), who, "x"):
-                    return f"{folder} is not searchable by uid {who.uid}"
-        if not _permits(os.stat(path), who, bits):
-            return f"{path} lacks '{bits}' permission for uid {who.uid}"
-    except OSError as error:
-        return f"{path} cannot be checked: {error.strerror}"
-    return None
+    return reach.why_unreachable(path, bits, who.uid, who.gid, plan)
+
+
+def _interpreter_roots() -> list[str]:
+    """Folders bound back whole when they lie under an unsearchable folder: prefixes and the venv."""
+    return [sys.base_prefix, sys.prefix, sys.base_exec_prefix, sys.exec_prefix]
 
 
 def plan_user(run_as: str | None, *, interpreter: str, scratch: Path,
-              readable_paths=()) -> tuple[RunAs | None, str]:
-    """The user to switch to, or None and the reason for staying.
+              readable_paths=()) -> tuple[RunAs | None, str, dict | None]:
+    """The user to switch to (or None and the reason for staying), and a reach plan.
 
-    Staying is the graceful fallback: when the interpreter, its libraries or
-    the scratch folder are out of reach of the other user, switching would make
-    the child fail to start, so we record why and keep the current user.
+    When the grader is root and the interpreter, its libraries or extra readable
+    paths sit under a folder the user cannot search (pyenv or conda under /root),
+    the reach plan (see reach.py) binds just those back in a private mount
+    namespace. The user cannot be used when scratch is out of its reach, when it
+    does not exist, or when the reach plan needs a mount namespace this grader
+    may not make (no CAP_SYS_ADMIN): the reason then names the fix.
     """
-    if run_as is None:
-        return None, "not requested"
+    if not run_as:  # None, or "" from `--run-as ''`: graded knowingly without a separate user
+        return None, "not requested", None
     if os.geteuid() != 0:
-        return None, f"needs root to switch users; running as uid {os.geteuid()}"
+        return None, f"needs root to switch users; running as uid {os.geteuid()}", None
     try:
         who = resolve_user(run_as)
     except KeyError:
-        return None, f"user {run_as!r} does not exist"
-    needs = [(Path(interpreter), "rx"), (scratch.parent, "x")]
+        return None, f"user {run_as!r} does not exist; fix: create it, or pass a numeric uid", None
+    needs = [(Path(interpreter), "rx")]
     needs += [(p, "rx") for p in fs_policy.python_dirs()]
     needs += [(p, "r") for p in fs_policy.venv_config(interpreter)]
     needs += [(Path(p), "r") for p in readable_paths if os.path.exists(p)]
-    for path, bits in needs:
-        reason = unreachable_reason(path, who, bits)
+    try:
+        plan = reach.plan_reach(needs, who.uid, who.gid, _interpreter_roots())
+    except reach.Unreachable as why:
+        return None, str(why), None
+    for path, bits in needs + [(scratch.parent, "x")]:
+        reason = unreachable_reason(path, who, bits, plan)
         if reason:
-            return None, f"kept the grader's user because {reason}"
-    return who, ""
+            return None, f"{reason}; fix: make it readable by uid {who.uid}, or move it", None
+    return who, "", plan
 
 
 def prepare_scratch(scratch: Path) -> Path:
@@ -191,20 +191,31 @@ def _interpret(messages: list[dict], proc: subprocess.Popen, stderr_path: Path) 
 
 
 def launcher_config(*, argv: list[str], scratch: Path, env: dict, limits: Limits,
-                    who: RunAs | None, why_not: str, readable_paths=()) -> dict:
+                    who: RunAs | None, why_not: str, readable_paths=(), gpu_mode: bool = False,
+                    reach_plan: dict | None = None) -> dict:
     """The launcher's configuration with every protection requested.
 
     Tests switch single layers off in it to show that each one holds alone;
-    the status fd is filled in by `start_launcher`.
+    the status fd is filled in by `start_launcher`, the cgroup by `spawn_child`.
+    `gpu_mode` adds what CUDA needs (gpu.py) and records it under "gpu_grants".
+    `reach_plan` (from `plan_user`) makes the interpreter reachable for `who`.
     """
+    granted = gpu.grants(fs_policy.python_dirs()) if gpu_mode else None
     rules = fs_policy.build_rules(interpreter=argv[0], scratch=scratch,
-                                  readable_paths=readable_paths)
+                                  readable_paths=list(readable_paths) + (granted["read"] if granted else []),
+                                  writable_devices=granted["devices"] if granted else ())
+    if granted:
+        env = {**env, **granted["env"]}
     return {
         "argv": argv,
+        "gpu": bool(granted),
+        "gpu_grants": granted,
         "env": child_environment(scratch, env),
         "limits": asdict(limits),
         "run_as": asdict(who) if who else None,
         "run_as_reason": why_not,
+        "reach": reach_plan,
+        "cgroup": None,
         "network_namespace": True,
         "drop_capabilities": True,
         "landlock": {key: rules[key] for key in ("read_execute", "read_write", "list_only")},
@@ -237,7 +248,7 @@ def start_launcher(config: dict, *, scratch: Path, stdout_path: Path, stderr_pat
 
 def spawn_child(*, argv, scratch: Path, env: dict, limits: Limits,
                 stdout_path: Path, stderr_path: Path, pass_fds: tuple[int, ...] = (),
-                readable_paths=(), run_as: str | None = "nobody",
+                readable_paths=(), run_as: str | None = "nobody", gpu_mode: bool = False,
                 ) -> tuple[subprocess.Popen, dict]:
     """Start `argv` confined, in its own session, with `scratch` as its only writable folder.
 
@@ -247,26 +258,50 @@ def spawn_child(*, argv, scratch: Path, env: dict, limits: Limits,
     are extra read-only grants. The child runs as `run_as` (a name or a
     numeric "uid[:gid]") when the grader is root and that user can reach the
     interpreter, its libraries and scratch's parent folder; otherwise it stays
-    on the grader's user and the report says why. Scratch's parent folders
-    must be searchable by that user (mode o+x; pytest's tmp_path is not).
+    on the grader's user and the report says why, except when the grader is
+    root: student code never runs as root unless `run_as` is None, so then
+    SandboxStartError names the fix. An interpreter under a folder the user
+    cannot search (/root) is bound back in a private mount namespace (reach.py).
+    Scratch's parent folders must be searchable by that user (mode o+x;
+    pytest's tmp_path is not). The child's process tree gets a cgroup with
+    pids and memory limits where the machine lets the grader make one.
 
     Returns the launcher's process (its pid is the child's pid, process group
     and session once it has exec'd) and the protections report
     {name: {"active": bool, "detail": str}}; "separate_user" also carries
-    "uid" when active. Raises SandboxStartError if the child could not start.
+    "uid" when active, "process_limit" carries "cgroup_dirs" (remove them with
+    `release` once the child is gone). Raises SandboxStartError if the child
+    could not start.
     """
     argv = [str(a) for a in argv]
     if not os.path.isabs(argv[0]):
         raise ValueError(f"argv[0] must be an absolute path, got {argv[0]!r}")
     scratch = prepare_scratch(scratch)
-    who, why_not = plan_user(run_as, interpreter=argv[0], scratch=scratch,
-                             readable_paths=readable_paths)
+    who, why_not, reach_plan = plan_user(run_as, interpreter=argv[0], scratch=scratch,
+                                         readable_paths=readable_paths)
+    if who is None and run_as and os.geteuid() == 0:
+        raise SandboxStartError(f"refusing to run student code as root: {why_not}. To accept that risk "
+                                "knowingly, grade without a separate user (jaxgrade grade --run-as '').")
     if who is not None:
         _hand_over(scratch, who)
     config = launcher_config(argv=argv, scratch=scratch, env=env, limits=limits, who=who,
-                             why_not=why_not, readable_paths=readable_paths)
-    proc, report = start_launcher(config, scratch=scratch, stdout_path=stdout_path,
-                                  stderr_path=stderr_path, pass_fds=pass_fds)
+                             why_not=why_not, readable_paths=readable_paths, gpu_mode=gpu_mode,
+                             reach_plan=reach_plan)
+    config["cgroup"] = cgroups.create(nproc=limits.nproc, memory_bytes=limits.memory_bytes)
+    try:
+        proc, report = start_launcher(config, scratch=scratch, stdout_path=stdout_path,
+                                      stderr_path=stderr_path, pass_fds=pass_fds)
+    except BaseException:
+        cgroups.remove(config["cgroup"])
+        raise
+    report["process_limit"]["cgroup_dirs"] = config["cgroup"].get("dirs", [])
     if who is not None and report["separate_user"]["active"]:
         report["separate_user"]["uid"] = who.uid
+    if config["gpu_grants"]:
+        report["gpu_mode"] = gpu.report_entry(config["gpu_grants"])
     return proc, report
+
+
+def release(report: dict) -> None:
+    """Remove the child's cgroup (see cgroups.py); call once every process of the child is gone."""
+    cgroups.remove({"dirs": report.get("process_limit", {}).get("cgroup_dirs", [])})

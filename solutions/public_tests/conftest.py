@@ -1,9 +1,11 @@
 """Settings shared by the public tests.
 
 The autograder turns on 64-bit mode before it imports your code, so the
-public tests do the same. A function that still raises NotImplementedError
-fails with a short "not implemented yet" message instead of a traceback, and
-any other error gets the same "how to fix" hint the autograder would give.
+public tests do the same. Every failure is one screen: what was expected,
+what your code returned, how to fix it, in the autograder's words. A
+function that still raises NotImplementedError fails with a short "not
+implemented yet" message; any other error in your code gets its traceback
+(your lines) and the same "how to fix" hint the autograder would give.
 """
 import jax
 
@@ -14,13 +16,24 @@ import pytest  # noqa: E402
 from jaxgrade_feedback import NOT_IMPLEMENTED, explain_error  # noqa: E402
 
 
+def _graded_check(item) -> str:
+    name = getattr(getattr(item, "function", None), "graded_check", None)
+    return f"[graded check: {name}]\n" if name else ""
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_pyfunc_call(pyfuncitem):
     try:
         return (yield)
     except NotImplementedError as error:
         message = f"{NOT_IMPLEMENTED}\n  ({error})"
-    # Failing outside the except block keeps the stub's traceback out of the report.
+    except AssertionError as error:  # a plain `assert ..., message` in a test: the message is the report
+        message = _graded_check(pyfuncitem) + (str(error) or "assertion failed")
+    except pytest.fail.Exception as error:
+        if getattr(error, "pytrace", True) or not _graded_check(pyfuncitem):
+            raise
+        message = _graded_check(pyfuncitem) + error.msg
+    # Failing outside the except block keeps the helpers' traceback out of the report.
     pytest.fail(message, pytrace=False)
 
 

@@ -1,8 +1,10 @@
 """Assertions and probes the public tests share.
 
-The messages come from ``jaxgrade_feedback`` (a copy of the autograder's own
-feedback module), so a failing public test speaks the same words as the
-autograder's report.
+The messages come from ``jaxgrade_feedback`` and ``jaxgrade_diagnosis``
+(copies of the autograder's own modules), so a failing public test speaks the
+same words as the autograder's report. A public test marked ``graded_as(name)``
+runs the same verdict as the graded check ``name``. Every failure is one
+screen: the message, without this file's source or its local variables.
 """
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from dataclasses import dataclass
 
 import jax
 import numpy as np
+import pytest
 
 from jaxgrade_feedback import compare_arrays, describe_dtype_mismatch, nan_hint
 
@@ -18,25 +21,53 @@ COMPILE_EVENT = "/jax/core/compile/backend_compile_duration"
 """JAX reports this event once per XLA compilation."""
 
 
+def graded_as(check_name: str):
+    """Mark a public test as the local twin of the graded check ``check_name`` (same verdict)."""
+
+    def mark(test):
+        test.graded_check = check_name
+        return test
+
+    return mark
+
+
+def require(message: str | None) -> None:
+    """Fail with a shared verdict's message (expected / seen / how to fix); None passes."""
+    __tracebackhide__ = True
+    if message is not None:
+        pytest.fail(message, pytrace=False)
+
+
 def assert_close(seen, expected, *, what: str, tolerance: float, fix: str = "") -> None:
     """Fail with expected / seen / how to fix unless max-normalised error <= tolerance."""
-    message = compare_arrays(seen, expected, what=what, tolerance=tolerance, fix=fix)
-    assert message is None, message
+    __tracebackhide__ = True
+    require(compare_arrays(seen, expected, what=what, tolerance=tolerance, fix=fix))
 
 
 def assert_finite(value, *, what: str) -> None:
     """Fail unless every entry of ``value`` is finite."""
+    __tracebackhide__ = True
     value = np.asarray(value)
     bad = np.argwhere(~np.isfinite(value))
-    assert bad.size == 0, f"{what}: expected finite values, got NaN/inf at index {tuple(int(i) for i in bad[0])}. " + nan_hint()
+    if bad.size:
+        require(f"{what}: expected finite values, got NaN/inf at index {tuple(int(i) for i in bad[0])}. " + nan_hint())
 
 
 def assert_dtype(value, expected, *, what: str) -> None:
     """Fail unless ``value`` is an array of dtype ``expected``."""
+    __tracebackhide__ = True
     seen = getattr(value, "dtype", type(value).__name__)
-    assert str(seen) == str(np.dtype(expected)), describe_dtype_mismatch(
-        what=what, expected=str(np.dtype(expected)), seen=str(seen)
-    )
+    if str(seen) != str(np.dtype(expected)):
+        require(describe_dtype_mismatch(what=what, expected=str(np.dtype(expected)), seen=str(seen)))
+
+
+def program_stats(jaxpr) -> dict:
+    """``{"n_eqns": int, "primitives": {name: count}}`` of a traced program, as the grader measures it."""
+    names = primitive_names(jaxpr)
+    counts: dict[str, int] = {}
+    for name in names:
+        counts[name] = counts.get(name, 0) + 1
+    return {"n_eqns": len(names), "primitives": counts}
 
 
 @dataclass

@@ -22,6 +22,7 @@ def _cases():
         "banana64": checks.banana_case(),
         "banana32": checks.banana_case(np.float32),
         "supernova": checks.supernova_case(reference),
+        "outside prior": checks.outside_prior_case(),
     }
 
 
@@ -41,12 +42,12 @@ def _decision_margins(case):
     return np.array(margins)
 
 
-@pytest.mark.parametrize("name", ["gaussian", "banana64", "banana32", "supernova"])
+@pytest.mark.parametrize("name", ["gaussian", "banana64", "banana32", "supernova", "outside prior"])
 def test_reference_decisions_are_far_from_their_threshold(name):
     assert _decision_margins(_cases()[name]).min() >= 0.03
 
 
-@pytest.mark.parametrize("name", ["gaussian", "banana64", "banana32", "supernova"])
+@pytest.mark.parametrize("name", ["gaussian", "banana64", "banana32", "supernova", "outside prior"])
 def test_cases_mix_accepted_and_rejected_steps(name):
     accepted = support.reference_steps(reference, _cases()[name]).accepted
     assert 0.2 <= accepted.mean() <= 0.9, accepted
@@ -113,6 +114,30 @@ def test_parent_log_densities_mirror_the_child_targets():
             fx.gaussian_log_prob(checks.GAUSSIAN_MEAN, checks.GAUSSIAN_PRECISION)(theta)
         )
         assert float(targets.build("banana", b=0.1, scale=10.0)(theta)) == float(fx.banana_log_prob(0.1, 10.0)(theta))
+
+
+def test_outside_prior_case_starts_at_minus_infinity_and_some_chains_move_in():
+    case = checks.outside_prior_case()
+    with fx.reference_x64():
+        assert all(float(case.log_prob(jnp.asarray(theta))) == -np.inf for theta in case.thetas)
+        inside = targets.build("gaussian_in_box", **{k: jnp.asarray(v) for k, v in case.target.params.items()})
+        assert float(inside(jnp.asarray(checks.GAUSSIAN_MEAN))) == float(case.log_prob(jnp.asarray(checks.GAUSSIAN_MEAN)))
+    steps = support.reference_steps(reference, case)
+    assert steps.accepted.any() and not steps.accepted.all()
+    assert np.all(np.isfinite([float(case.log_prob(jnp.asarray(t))) for t in steps.thetas[steps.accepted]]))
+
+
+def test_a_step_that_rejects_non_finite_starts_is_caught_and_named():
+    case = checks.outside_prior_case()
+    with fx.reference_x64():
+        keys = jnp.stack([jax.random.PRNGKey(seed) for seed in case.seeds])
+        thetas, accepted = support._variant_steps(
+            "finite start only", keys, jnp.asarray(np.stack(case.thetas)), case.log_prob, case.step_size, case.n_leapfrog
+        )
+    seen = support.StepResults(thetas=np.asarray(thetas), accepted=np.asarray(accepted))
+    with pytest.raises(Exception) as caught:
+        support.compare_steps(seen, case, support.reference_steps(reference, case))
+    assert "rejects every proposal from a start where the log-probability is -inf" in str(caught.value)
 
 
 def test_prior_points_are_inside_and_outside_as_labelled():

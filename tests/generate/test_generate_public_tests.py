@@ -107,7 +107,7 @@ MISTAKES = {
         "    for _ in range(n_steps):\n"
         "        states.append(leapfrog_step(states[-1], dt, accel_fn))\n"
         "    return states[-1], jax.tree_util.tree_map(lambda *a: jax.numpy.stack(a), *states[1:])",
-        "test_scan_integrator::test_built_on_scan_and_dt_is_traced",
+        "test_scan_integrator::test_built_on_scan",
     ),
     "hmc": (
         "(theta, p, _), _ = jax.lax.scan(step, carry, length=n_leapfrog)\n    return theta, p\n",

@@ -7,16 +7,18 @@ import pytest
 
 from autograder.generate import GenerationError, MarkerError, regenerate
 from autograder.generate.fixture_files import fixture_difference, npz_bytes, read_npz
+from autograder.generate.regenerate import SHARED_MODULES
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 def copy_repo(target: Path) -> Path:
     """The parts of the repository that generation reads and writes."""
-    for folder in ("solutions", "assignments", "student_template"):
+    # autograder/checks and tests/corpus: the rules every assignment must meet read them.
+    for folder in ("solutions", "assignments", "student_template", "autograder/checks", "tests/corpus"):
         shutil.copytree(REPO / folder, target / folder, ignore=shutil.ignore_patterns("__pycache__"))
-    (target / "autograder").mkdir()
-    shutil.copy2(REPO / "autograder" / "feedback.py", target / "autograder" / "feedback.py")
+    for module in SHARED_MODULES:
+        shutil.copy2(REPO / "autograder" / module, target / "autograder" / module)
     return target
 
 
@@ -113,7 +115,7 @@ def test_broken_marker_stops_generation_with_file_and_line(tmp_path):
 def test_missing_handout_is_named(tmp_path):
     root = copy_repo(tmp_path)
     (root / "solutions" / "handouts" / "hmc.md").unlink()
-    with pytest.raises(GenerationError, match=r"missing handout: .*solutions/handouts/hmc\.md"):
+    with pytest.raises(GenerationError, match=r"hmc: missing handout solutions/handouts/hmc\.md"):
         regenerate(root=root, check=True)
 
 

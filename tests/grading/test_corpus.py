@@ -8,6 +8,13 @@ submission (``assignments/<module>.py`` or flat ``<module>.py``) and an
 - ``{"failed": ["check name", ...]}``: exactly these checks fail, all others pass;
 - ``{"score": 0}``: nothing scores (unchanged stubs, hostile submissions).
 
+Optional, with any of the above: ``"max_fraction"`` bounds the score as a fraction
+of the most this runner could award (junk that looks like a solution must not
+collect the points of properties it only seems to have), and ``"first_line"`` is
+the first line of the top-level feedback (what to fix first), and ``"says"``
+maps a check name (``"*"``: every check) to words its output must contain; the
+student template's own tests are held to the same words where they apply.
+
 ``"description"`` says what the case is; ``"budget"`` (seconds per call) shortens
 the time limit for cases that hang on purpose. Every case must yield a valid
 results file, and no process the submission started may outlive grading.
@@ -52,9 +59,19 @@ def test_corpus_case(case: Path, tmp_path: Path):
         unknown = set(expect["failed"]) - set(tests)
         assert not unknown, f"expect.json names checks that do not exist: {sorted(unknown)}"
         assert failed == sorted(expect["failed"]), f"{_case_id(case)}: expected exactly {sorted(expect['failed'])} to fail; failed:\n{report}"
+    if "max_fraction" in expect:
+        possible = sum(t["max_score"] for t in results["tests"])
+        assert results["score"] <= expect["max_fraction"] * possible, (
+            f"{_case_id(case)} should score at most {expect['max_fraction']:.0%} of {possible}, got {results['score']}"
+        )
+    if "first_line" in expect:
+        assert results["output"].splitlines()[0] == expect["first_line"], results["output"]
     for t in results["tests"]:
         if t["score"] < t["max_score"]:
             assert t["output"].strip(), f"failing check {t['name']!r} has no message"
+    for name, words in expect.get("says", {}).items():
+        outputs = [t["output"] for t in results["tests"] if name in ("*", t["name"])]
+        assert outputs and all(words in output for output in outputs), f"{name!r} should say {words!r}:\n{outputs}"
 
 
 def test_corpus_has_cases_for_every_assignment():

@@ -1,61 +1,13 @@
-"""The pieces the force checks stand on: the vmap-structure reader, the gates
-that keep trivial functions from earning property checks, and the accuracy of
-the references the 1e-12 tolerances are measured against."""
+"""The pieces the force checks stand on: the gates that keep trivial functions
+from earning property checks, and the accuracy of the references the 1e-12
+tolerances are measured against. (The vmap-structure probe is tested in
+test_behaviour_probes.py.)"""
 from __future__ import annotations
-
-import textwrap
 
 import numpy as np
 import pytest
 
 from autograder.checks import grad_forces, nbody_systems, vmap_forces
-from autograder.checks.vmap_forces import vmap_nesting_of
-
-
-def _depth(source: str) -> int:
-    return vmap_nesting_of(textwrap.dedent(source))
-
-
-PAIR = "def pair_force(x_i, x_j, m_i, m_j, eps2=0.0, G=1.0):\n    return x_i - x_j\n"
-
-
-@pytest.mark.parametrize(
-    ("body", "expected"),
-    [
-        ("return jax.vmap(jax.vmap(pair_force, (None, 0, None, 0)), (0, None, 0, None))(x, x, m, m).sum(1)", 2),
-        ("inner = jax.vmap(pair_force, (None, 0, None, 0))\n    outer = jax.vmap(inner)\n    return outer(x, x, m, m)", 2),
-        ("return vmap(lambda a, b: vmap(lambda c, d: pair_force(a, c, b, d))(x, m).sum(0))(x, m)", 2),
-        ("return jax.vmap(lambda a, b: pair_force(a, x, b, m))(x, m)", 1),
-        ("return pair_force(x[:, None], x[None], m[:, None], m[None])", 0),
-        ("return jax.vmap(jax.vmap(jnp.subtract, (None, 0)), (0, None))(x, x)", -1),
-    ],
-    ids=["direct", "named-steps", "lambdas", "one-vmap", "broadcast", "no-pair-force"],
-)
-def test_vmap_nesting_depth(body, expected):
-    source = "import jax\nfrom jax import vmap\n" + PAIR + f"def vmap_forces(x, m, eps2=0.0, G=1.0):\n    {body}\n"
-    assert _depth(source) == expected
-
-
-def test_vmap_nesting_follows_helpers_and_decorators():
-    source = PAIR + """
-from functools import partial
-import jax
-
-def vmap_forces(x, m, eps2=0.0, G=1.0):
-    @partial(jax.vmap, in_axes=(0, 0))
-    def on_i(x_i, m_i):
-        return jnp.sum(row(x_i, m_i), axis=0)
-    return on_i(x, m)
-
-def row(x_i, m_i):
-    return jax.vmap(lambda x_j, m_j: pair_force(x_i, x_j, m_i, m_j))(X, M)
-"""
-    assert _depth(source) == 2
-
-
-def test_vmap_nesting_survives_recursion():
-    source = PAIR + "def vmap_forces(x, m, eps2=0.0, G=1.0):\n    return vmap_forces(x, m)\n"
-    assert _depth(source) == -1
 
 
 def test_gate_accepts_signs_and_per_particle_factors():

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from autograder import batch
+from autograder.batch import grade as batch
+from autograder.batch.class_submissions import ClassSubmission, Student, discover
+from autograder.batch.gradebook import gradebook_rows
 from autograder.checks import load_registry
 from autograder.packaging.bundle import PROJECT_ROOT
-from autograder.packaging.class_submissions import ClassSubmission, Student, discover
-from autograder.packaging.gradebook import gradebook_rows
 
 from .conftest import write_repo_submission
 
@@ -57,7 +57,8 @@ def test_gradebook_has_a_row_per_student_with_a_column_per_check(graded_class):
     rows = read_rows(csv_path)
     assert sorted(rows) == ["alice", "bob", "carol", "dave"]
     check_names = [c.name for c in REGISTRY.checks]
-    assert list(rows["alice"]) == ["student_id", "name", "email", "submission", "score", "max_score", *check_names, "note"]
+    fixed = ["student_id", "name", "email", "submission", "score", "max_score"]
+    assert list(rows["alice"]) == [*fixed, *check_names, "note"]
     assert float(rows["alice"]["score"]) == REGISTRY.max_score, rows["alice"]
     assert 0 < float(rows["bob"]["score"]) < REGISTRY.max_score, "a wrong sign should lose some points, not all"
     for name in ("carol", "dave"):
@@ -83,7 +84,8 @@ def test_summary_ranks_checks_by_failures(graded_class):
     _, csv_path, summary = graded_class
     assert csv_path.with_name("gradebook-summary.md").read_text() == summary
     assert "graded: 4 (0 from an earlier run), not graded: 0" in summary
-    table = [line for line in summary.splitlines() if line.startswith("| ") and not line.startswith(("| check", "| ---"))]
+    table = [line for line in summary.splitlines()
+             if line.startswith("| ") and not line.startswith(("| check", "| ---"))]
     failed = [int(line.split("|")[3]) for line in table]
     assert len(table) == len(REGISTRY.checks)
     assert failed == sorted(failed, reverse=True), "most-failed checks come first"
@@ -198,22 +200,29 @@ def test_submissions_that_would_share_a_results_file_are_refused(tmp_path):
         batch.grade_batch(directory=tmp_path / "class", assignment="grad_forces", csv_path=tmp_path / "g.csv", jobs=1)
 
 
-def test_gradebook_counts_full_marks_against_what_the_runner_could_award():
+def test_every_row_of_a_gpu_gradebook_has_the_same_maximum(tmp_path):
+    """With --gpu, a row whose sandbox saw no GPU keeps the GPU point in its maximum (not run = failed);
+    without --gpu the GPU tier has no column at all."""
     from types import SimpleNamespace
 
-    from autograder.checks import load_registry
-    from autograder.packaging.gradebook import gradebook_rows, summary_markdown
+    from autograder.batch.gradebook import summary_markdown, write_gradebook
 
-    registry = load_registry("scan_integrator")  # has a GPU-tier check, skipped on CPU runners
-    tests = [
-        {"name": c.name, "score": 0.0 if c.gpu else c.points, "max_score": 0.0 if c.gpu else c.points, "status": "passed"}
-        for c in registry.checks
-    ]
-    earned = sum(t["score"] for t in tests)
-    assert earned < registry.max_score  # the registry counts the GPU point this runner cannot award
-    student = SimpleNamespace(id="s1", name="Ada", email="ada@example.org")
-    graded = [SimpleNamespace(results={"score": earned, "tests": tests}, note="", resumed=False,
-                              submission=SimpleNamespace(students=[student], key="ada"))]
-    row = gradebook_rows(graded, registry)[0]
-    assert float(row["max_score"]) == earned
+    registry = load_registry("scan_integrator").for_grading(gpu_tier=True)
+
+    def row_tests(gpu_ran: bool) -> list:
+        return [{"name": c.name, "score": c.points if (gpu_ran or not c.gpu) else 0.0, "max_score": c.points,
+                 "status": "passed" if (gpu_ran or not c.gpu) else "failed"} for c in registry.checks]
+
+    graded = []
+    for key, gpu_ran in (("ada", True), ("bob", False)):
+        tests = row_tests(gpu_ran)
+        student = SimpleNamespace(id=key, name=key, email=f"{key}@example.org")
+        graded.append(SimpleNamespace(results={"score": sum(t["score"] for t in tests), "tests": tests}, note="",
+                                      resumed=False, submission=SimpleNamespace(students=[student], key=key)))
+    rows = gradebook_rows(graded, registry)
+    assert {float(r["max_score"]) for r in rows} == {registry.max_score}
+    assert float(rows[1]["score"]) < registry.max_score
     assert "full marks: 1" in summary_markdown(graded, registry)
+    cpu_registry = load_registry("scan_integrator").for_grading(gpu_tier=False)
+    cpu_columns = write_gradebook(tmp_path / "g.csv", [], cpu_registry).read_text().splitlines()[0]
+    assert "GPU tier" not in cpu_columns

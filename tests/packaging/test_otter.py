@@ -1,22 +1,17 @@
-"""The Otter zip gives the same total as `jaxgrade grade`, submission by submission.
+"""The Otter zip gives the same total as `jaxgrade grade`, and the student's file never runs in Otter.
 
-Real `otter run` (otter-grader 7.0.0, no containers) grades each corpus
-submission's single file with the zip from `jaxgrade build otter`, and
-`jaxgrade grade` grades the same submission; the totals must agree.
+Real `otter run` (otter-grader 7.0.0, no containers) grades each selected
+corpus submission's single file with the zip from `jaxgrade build otter`.
+The zip's plugin grades the file with the real grader in its sandbox and has
+Otter execute a placeholder instead, so hostile cases are safe to run here:
+their top-level code runs only in jaxgrade's confined child.
 
-Otter executes the submitted file unconfined, in its own kernel, on the
-machine running these tests. So only submissions whose top-level code is
-harmless take part: every `correct` and `wrong` case, and the hostile cases
-listed in SAFE_UNCONFINED (their attacks happen when a function is called,
-which Otter's kernel never does, or they only damage the kernel itself).
-Fork bombs, memory bombs and signal storms are left to the sandboxed route.
-`monkeypatch_comparisons` is left out for another reason: by replacing
-`builtins.max` in the kernel it makes `otter run` hang for good (Otter sets
-no time limit on the kernel), which docs/otter.md reports.
-
-Each comparison grades a submission twice (about a minute), so by default
-one `correct` and one `wrong` case per assignment and two hostile cases are
-compared; JAXGRADE_OTTER_ALL=1 compares every eligible case.
+Each `otter run` costs a kernel start plus a grading, so by default a
+`correct` and a `wrong` grad_forces case are compared with `jaxgrade grade`,
+three hostile cases (rewriting results, reading the reference and hidden
+checks, the network) must score what the corpus expects, and one submission
+that would forge Otter's scores from inside the kernel must not. With
+JAXGRADE_OTTER_ALL=1 every single-file case of the corpus is compared.
 """
 from __future__ import annotations
 
@@ -38,13 +33,8 @@ pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:traitlets")
 CORPUS = PROJECT_ROOT / "tests" / "corpus"
 OTTER = Path(sys.executable).with_name("otter")
 CASES_PER_KIND = {"correct": 1, "wrong": 1}
-DEFAULT_HOSTILE = {"grad_forces/rigged_objects", "grad_forces/syntax_error"}
-SAFE_UNCONFINED = {
-    "grad_forces/syntax_error", "grad_forces/sys_exit_at_import", "grad_forces/keyboard_interrupt_at_import",
-    "grad_forces/import_error", "grad_forces/rigged_objects",
-    "grad_forces/pickle_payload", "grad_forces/hostile_exception_message", "grad_forces/os_exit_in_call",
-    "grad_forces/stack_inspection",
-}
+DEFAULT_ASSIGNMENTS = {"grad_forces"}
+DEFAULT_HOSTILE = {"grad_forces/rewrite_results", "grad_forces/steal_reference", "grad_forces/network_exfiltration"}
 
 
 def _module_file(case: Path) -> Path | None:
@@ -62,12 +52,12 @@ def select_cases() -> list[Path]:
     for assignment_dir in sorted(CORPUS.glob("*/*")):
         kind, assignment = assignment_dir.parent.name, assignment_dir.name
         cases = sorted(p.parent for p in assignment_dir.glob("*/expect.json") if _module_file(p.parent))
-        if kind == "hostile":
-            allowed = SAFE_UNCONFINED if every else DEFAULT_HOSTILE
-            cases = [c for c in cases if f"{assignment}/{c.name}" in allowed]
-        elif not every:
-            cases = cases[: CASES_PER_KIND.get(kind, 0)]
-        chosen += cases
+        if every:
+            chosen += cases
+        elif kind == "hostile":
+            chosen += [c for c in cases if f"{assignment}/{c.name}" in DEFAULT_HOSTILE]
+        elif assignment in DEFAULT_ASSIGNMENTS:
+            chosen += cases[: CASES_PER_KIND.get(kind, 0)]
     return chosen
 
 
@@ -96,7 +86,8 @@ def otter_total(zip_path: Path, module_file: Path, workdir: Path) -> tuple[float
         [str(OTTER), "run", "-a", str(zip_path), "-o", str(out), "--no-logo", str(submission)],
         cwd=submission.parent, capture_output=True, text=True, timeout=1800,
     )
-    assert (out / "results.json").is_file(), f"otter run wrote no results:\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}"
+    assert (out / "results.json").is_file(), (
+        f"otter run wrote no results:\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}")
     results = json.loads((out / "results.json").read_text())
     return sum(t.get("score") or 0 for t in results["tests"]), results
 
@@ -120,23 +111,83 @@ def test_one_otter_test_per_check_holding_no_expected_values():
     for source, check in zip(files.values(), checks):
         assert repr(check.name) in source and "OK_FORMAT = False" in source
         code = source.replace(check.name, "")
-        assert "solutions" not in code and "reference" not in code.lower(), "Otter tests must only relay jaxgrade's result"
+        assert "solutions" not in code and "reference" not in code.lower(), (
+            "Otter tests must only relay jaxgrade's result")
         compile(source, "otter-test", "exec")
 
 
+needs_otter = pytest.mark.skipif(
+    not OTTER.exists(), reason="otter-grader is not installed (pip install 'jaxgrade[otter]')")
+
+
 @pytest.mark.slow
-@pytest.mark.skipif(not OTTER.exists(), reason="otter-grader is not installed (pip install 'jaxgrade[otter]')")
+@needs_otter
 @pytest.mark.parametrize("case", CASES, ids=["/".join(c.relative_to(CORPUS).parts) for c in CASES])
 def test_otter_and_jaxgrade_give_the_same_total(case, otter_zips, tmp_path):
     # One after the other, not at once: every graded call has a time budget, and
     # a machine loaded by the test itself could make one route time out.
     otter_score, otter_results = otter_total(otter_zips(case.parent.name), _module_file(case), tmp_path)
-    jaxgrade = jaxgrade_results(case, tmp_path / "jaxgrade-results.json")
     otter_detail = "\n".join(f"- {t['name']}: {t.get('score')}/{t.get('max_score')}" for t in otter_results["tests"])
+    if case.parent.parent.name == "hostile":  # the corpus test holds `jaxgrade grade` to the same expectation
+        expected = json.loads((case / "expect.json").read_text())["score"]
+        assert otter_score == pytest.approx(expected, abs=1e-4), (
+            f"{case.name} through otter run scored {otter_score}, expected {expected}:\n{otter_detail}")
+        return
+    jaxgrade = jaxgrade_results(case, tmp_path / "jaxgrade-results.json")
     assert otter_score == pytest.approx(jaxgrade["score"], abs=1e-4), (
         f"otter run gave {otter_score}, jaxgrade grade gave {jaxgrade['score']}.\n"
         f"otter:\n{otter_detail}\njaxgrade said: {jaxgrade['output'][:1500]}"
     )
+
+
+# Top-level code that, run in Otter's kernel, would forge every test's result and
+# leave a mark; in jaxgrade's child (no ipykernel there) it does nothing.
+KERNEL_FORGERY = """
+import sys, types
+
+if "ipykernel" in sys.modules:
+    open({marker!r}, "w").write("ran in Otter's kernel")
+
+    class Forged:
+        def __init__(self, name, max_score):
+            self.name, self.score, self.max_score, self.message = name, max_score, max_score, "forged"
+            self.earned, self.missed = max_score, 0.0
+
+    fake = types.ModuleType("autograder.packaging.otter_runtime")
+    fake.check_outcome = lambda *, assignment, name, max_score: Forged(name, max_score)
+    sys.modules["autograder.packaging.otter_runtime"] = fake
+
+
+def potential_energy(x, m, eps2=0.0, G=1.0):
+    return (x * 0.0).sum()
+
+
+def grad_forces(x, m, eps2=0.0, G=1.0):
+    return x * 0.0
+"""
+
+
+@pytest.mark.slow
+@needs_otter
+def test_the_submission_never_runs_in_otters_kernel(otter_zips, tmp_path):
+    marker = tmp_path / "kernel-ran-the-submission"
+    source = tmp_path / "source" / "grad_forces.py"
+    source.parent.mkdir()
+    source.write_text(KERNEL_FORGERY.format(marker=str(marker)))
+    score, results = otter_total(otter_zips("grad_forces"), source, tmp_path)
+    assert not marker.exists(), "the submitted file ran in Otter's kernel"
+    assert score == 0, f"a submission that returns zeros scored {score} through Otter: {results['tests']}"
+
+
+def test_the_zip_grades_through_the_plugin(otter_zips):
+    import zipfile
+
+    with zipfile.ZipFile(otter_zips("grad_forces")) as archive:
+        config = json.loads(archive.read("otter_config.json"))
+        environment = archive.read("environment.yml").decode()
+    plugin = "autograder.packaging.otter_plugin.JaxgradeOtterPlugin"
+    assert config["plugins"] == [{plugin: {"assignment": "grad_forces"}}]
+    assert "/autograder/source/jaxgrade" in environment, "Otter's environment must be able to import the plugin"
 
 
 def test_the_corpus_offers_cases_to_compare():

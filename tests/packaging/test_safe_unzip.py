@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.packaging.safe_unzip import UnsafeArchive, ZipLimits, extract_zip
+from autograder.batch.safe_unzip import UnsafeArchive, ZipLimits, extract_zip
 
 
 def make_zip(path: Path, entries: dict[str, bytes], *, symlinks: dict[str, str] | None = None) -> Path:

@@ -48,7 +48,8 @@ def readme_setup_commands() -> list[str]:
 def clone_template(dest: Path) -> Path:
     shutil.copytree(TEMPLATE, dest, ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache", ".venv"))
     if shutil.which("git"):
-        git = ["git", "-c", "user.name=Student", "-c", "user.email=student@example.edu", "-c", "init.defaultBranch=main"]
+        git = ["git", "-c", "user.name=Student", "-c", "user.email=student@example.edu",
+               "-c", "init.defaultBranch=main"]
         for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "Initial commit"]):
             subprocess.run(git + args, cwd=dest, check=True, capture_output=True)
     return dest

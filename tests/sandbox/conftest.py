@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 import autograder
-from autograder.sandbox import Limits, kill_everything, spawn_child
+from autograder.sandbox import Limits, kill_everything, release, spawn_child
 from autograder.sandbox.reaper import snapshot
 
 HOSTILE = Path(__file__).parent / "hostile"
@@ -97,6 +97,7 @@ def run_hostile(work_dir, sandbox_uid):
     for proc, report in started:
         kill_everything(proc.pid, uid=report["separate_user"].get("uid"))
         proc.wait(timeout=10)
+        release(report)
 
 
 def setpriv() -> str:
@@ -105,6 +106,18 @@ def setpriv() -> str:
     if path is None:
         pytest.skip("setpriv (util-linux) is not installed")
     return path
+
+
+def as_machine(command: list[str], *, uid: int | None = None, cap_sys_admin: bool = True,
+               cgroup_readonly: bool = False) -> list[str]:
+    """`command` run as a grader on another machine of the README's table (drivers/machine.py).
+
+    Python is made reachable for every user first, as if installed under /usr/local;
+    `uid` plays a laptop's normal user; without `cap_sys_admin` it plays root in Docker.
+    """
+    emulate = {"python_reachable": True, "uid": uid, "cap_sys_admin": cap_sys_admin,
+               "cgroup_readonly": cgroup_readonly, "argv": command}
+    return [sys.executable, str(DRIVERS / "machine.py"), json.dumps(emulate)]
 
 
 def start_bystander(uid: int | None) -> subprocess.Popen:

@@ -20,13 +20,15 @@ def run_layers(work_dir, name, *args, netns=False, landlock_rules=False, seccomp
                drop_caps=False):
     scratch = spawn.prepare_scratch(work_dir / "scratch")
     shutil.copy(HOSTILE / f"{name}.py", scratch / "child.py")
-    who = spawn.RunAs(uid, uid, str(uid)) if uid is not None else None
-    if who:
+    argv = [sys.executable, "-I", str(scratch / "child.py"), *map(str, args)]
+    who, plan = None, None
+    if uid is not None:  # the user switch brings the mount namespace that reaches a home-folder Python
+        who, why_not, plan = spawn.plan_user(str(uid), interpreter=argv[0], scratch=scratch)
+        assert who is not None, why_not
         os.chown(scratch, uid, uid)
         os.chown(scratch / "child.py", uid, uid)
-    argv = [sys.executable, "-I", str(scratch / "child.py"), *map(str, args)]
     config = spawn.launcher_config(argv=argv, scratch=scratch, env={}, limits=SMALL,
-                                   who=who, why_not="switched off for this test")
+                                   who=who, why_not="switched off for this test", reach_plan=plan)
     config.update(network_namespace=netns, seccomp=seccomp, drop_capabilities=drop_caps)
     if not landlock_rules:
         config["landlock"] = None

@@ -8,8 +8,24 @@ import sys
 
 import pytest
 
-from autograder.sandbox import MECHANISMS, SandboxStartError, describe_protections, landlock, spawn_child
-from tests.sandbox.conftest import DRIVERS, HOSTILE, SMALL, secret_plan, setpriv, start_bystander
+from autograder.sandbox import (
+    MECHANISMS,
+    SandboxStartError,
+    describe_protections,
+    landlock,
+    release,
+    spawn_child,
+)
+from tests.sandbox.conftest import (
+    CHECKOUT,
+    DRIVERS,
+    HOSTILE,
+    SMALL,
+    as_machine,
+    secret_plan,
+    setpriv,
+    start_bystander,
+)
 
 ROOT = os.geteuid() == 0
 
@@ -53,22 +69,66 @@ def test_summary_warns_when_nothing_confines_file_access():
     assert "WARNING" in describe_protections(report) and "hidden tests" in describe_protections(report)
 
 
-@pytest.mark.skipif(not ROOT, reason="switching users needs root")
-def test_interpreter_out_of_reach_keeps_the_grader_user_and_says_why(run_hostile, work_dir, sandbox_uid):
+def _private_interpreter(work_dir):
+    """A Python reached only through a 0700 folder (like pyenv under /root), beside a secret."""
     private = work_dir / "private"
     private.mkdir(mode=0o700)
     (private / "python").symlink_to(sys.executable)
+    (private / "secret.txt").write_text("grader only")
     scratch = work_dir / "s"
     scratch.mkdir()
-    (scratch / "child.py").write_text((HOSTILE / "escape_writes.py").read_text())
-    proc, report = spawn_child(argv=[str(private / "python"), "-I", str(scratch / "child.py"), "[]"],
+    probe = ("import json, os, sys\nseen = {'uid': os.getuid()}\n"
+             "for name in sys.argv[1:]:\n    try:\n        seen[name] = sorted(os.listdir(name)) "
+             "if os.path.isdir(name) else open(name).read()\n"
+             "    except OSError as error:\n        seen[name] = type(error).__name__\n"
+             "json.dump(seen, open('result.json', 'w'))\n")
+    (scratch / "child.py").write_text(probe)
+    return private, scratch
+
+
+@pytest.mark.skipif(not ROOT, reason="switching users needs root")
+def test_interpreter_under_an_unsearchable_folder_is_reached_without_exposing_the_rest(work_dir, sandbox_uid):
+    private, scratch = _private_interpreter(work_dir)
+    secret = private / "secret.txt"
+    proc, report = spawn_child(argv=[str(private / "python"), "-I", str(scratch / "child.py"), str(secret),
+                                     str(private)],
                                scratch=scratch, env={}, limits=SMALL, stdout_path=work_dir / "o",
                                stderr_path=work_dir / "e", run_as=str(sandbox_uid))
-    assert proc.wait(timeout=60) == 0, (work_dir / "e").read_text()
+    try:
+        assert proc.wait(timeout=60) == 0, (work_dir / "e").read_text()
+    finally:
+        release(report)
     entry = report["separate_user"]
-    assert not entry["active"] and "not searchable" in entry["detail"], (
-        f"expected a recorded fallback naming the unreachable folder, saw {entry}")
-    assert report["landlock_filesystem"]["active"] or not landlock.abi_version()
+    assert entry["active"] and "private mount namespace" in entry["detail"], (
+        f"expected the user switch to hold through a private mount namespace, saw {entry}")
+    assert str(private) in entry["detail"], f"expected the report to name the covered folder, saw {entry}"
+    seen = json.loads((scratch / "result.json").read_text())
+    assert seen["uid"] == sandbox_uid, f"expected the child to run as uid {sandbox_uid}, saw {seen['uid']}"
+    assert seen[str(secret)] == "FileNotFoundError", (
+        f"expected the secret beside the interpreter to be absent in the child's view, saw {seen[str(secret)]!r}")
+    assert seen[str(private)] in (["python"], "PermissionError"), (
+        f"expected the covered folder to show only the interpreter's link, saw {seen[str(private)]}")
+
+
+@pytest.mark.skipif(not ROOT, reason="needs root to drop a capability")
+def test_unreachable_interpreter_without_cap_sys_admin_refuses_to_run_as_root(work_dir, sandbox_uid):
+    # Docker without CAP_SYS_ADMIN: no mount namespace, so the user cannot reach a home-folder
+    # Python; grading must stop with the fix rather than run student code as root.
+    private, scratch = _private_interpreter(work_dir)
+    code = ("import sys\nfrom pathlib import Path\nfrom autograder.sandbox import SandboxStartError, spawn_child\n"
+            "from autograder.sandbox.spawn import Limits\ntry:\n"
+            f"    spawn_child(argv=[{str(private / 'python')!r}, '-I', {str(scratch / 'child.py')!r}], "
+            f"scratch=Path({str(scratch)!r}), env={{}}, limits=Limits(nproc=64), "
+            f"stdout_path=Path({str(work_dir / 'o')!r}), stderr_path=Path({str(work_dir / 'e')!r}), "
+            f"run_as={str(sandbox_uid)!r})\nexcept SandboxStartError as error:\n    print(error)\n")
+    done = subprocess.run([setpriv(), "--bounding-set=-sys_admin", "--inh-caps=-sys_admin",
+                           sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                          cwd=str(CHECKOUT))
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "refusing to run student code as root" in done.stdout and "CAP_SYS_ADMIN" in done.stdout, (
+        f"expected a refusal naming the missing capability, saw {done.stdout!r}")
+    assert "/usr/local or /opt" in done.stdout, f"expected the refusal to name the fix, saw {done.stdout!r}"
+    assert not (scratch / "result.json").exists(), "the child ran although the grader refused"
 
 
 def test_exec_failure_is_reported_not_hidden(work_dir):
@@ -89,9 +149,8 @@ def test_grader_without_root_keeps_landlock_seccomp_and_limits(work_dir, sandbox
         {"name": "network", "args": ["1", "2"]},
     ]}
     try:
-        done = subprocess.run([setpriv(), f"--reuid={sandbox_uid}", f"--regid={sandbox_uid}",
-                               "--clear-groups", sys.executable, str(DRIVERS / "restricted_grader.py"),
-                               json.dumps(plan)], capture_output=True, text=True, timeout=120)
+        driver = [sys.executable, str(DRIVERS / "restricted_grader.py"), json.dumps(plan)]
+        done = subprocess.run(as_machine(driver, uid=sandbox_uid), capture_output=True, text=True, timeout=120)
     finally:
         hits, _ = bystander.communicate("", timeout=10)
     assert done.returncode == 0, f"the unprivileged driver failed:\n{done.stderr[-2000:]}"
@@ -116,9 +175,8 @@ def test_root_without_cap_sys_admin_loses_only_the_network_namespace(work_dir, s
     # Docker's default capability set lacks CAP_SYS_ADMIN, as on Gradescope.
     plan = {"home": str(work_dir), "hostile": str(HOSTILE), "run_as": str(sandbox_uid),
             "runs": [{"name": "network", "args": ["1", "2"]}]}
-    done = subprocess.run([setpriv(), "--bounding-set=-sys_admin", "--inh-caps=-sys_admin",
-                           sys.executable, str(DRIVERS / "restricted_grader.py"), json.dumps(plan)],
-                          capture_output=True, text=True, timeout=120)
+    driver = [sys.executable, str(DRIVERS / "restricted_grader.py"), json.dumps(plan)]
+    done = subprocess.run(as_machine(driver, cap_sys_admin=False), capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, f"the driver failed:\n{done.stderr[-2000:]}"
     (network,) = json.loads(done.stdout)
     off = {name: entry["detail"] for name, entry in network["report"].items() if not entry["active"]}

@@ -10,10 +10,11 @@ set -uo pipefail
 
 ROOT="${JAXGRADE_AUTOGRADER_ROOT:-/autograder}"
 PYTHON="${JAXGRADE_PYTHON:-/opt/jaxgrade/venv/bin/python}"
-RUN_AS="${JAXGRADE_RUN_AS:-student}"
+RUN_AS="${JAXGRADE_RUN_AS:-@RUN_AS@}"
 ASSIGNMENT=@ASSIGNMENT@
 TIME_LIMIT=@TIME_LIMIT@
 HIDDEN_VISIBILITY=@HIDDEN_VISIBILITY@
+HIDDEN_FEEDBACK=@HIDDEN_FEEDBACK@
 
 mkdir -p "$ROOT/results"
 # Names, emails, the submission and its results are for root's eyes only.
@@ -22,14 +23,14 @@ chmod -R go= "$ROOT/submission" "$ROOT/results" "$ROOT/submission_metadata.json"
 export PYTHONPATH="$ROOT/source"
 "$PYTHON" -m autograder.packaging.gradescope_entry \
     --root "$ROOT" --assignment "$ASSIGNMENT" --run-as "$RUN_AS" --time-limit "$TIME_LIMIT" \
-    --hidden-visibility "$HIDDEN_VISIBILITY"
+    --hidden-visibility "$HIDDEN_VISIBILITY" --hidden-feedback "$HIDDEN_FEEDBACK"
 status=$?
 if [ "$status" -ne 0 ]; then
     # The grading environment itself is broken. The system python3 (always
     # there: Gradescope's harness runs on it) still writes a results file that
     # says so, through the same results code.
     python3 -m autograder.packaging.gradescope_entry \
-        --root "$ROOT" --assignment "$ASSIGNMENT" \
+        --root "$ROOT" --assignment "$ASSIGNMENT" --hidden-visibility "$HIDDEN_VISIBILITY" \
         --failure "the grading environment did not start (exit status $status)"
 fi
 exit 0

@@ -13,7 +13,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
 
-from autograder.sandbox import Limits, become_subreaper, kill_everything, spawn_child  # noqa: E402
+from autograder.sandbox import (  # noqa: E402
+    Limits,
+    become_subreaper,
+    kill_everything,
+    release,
+    spawn_child,
+)
 from autograder.sandbox.reaper import read_proc  # noqa: E402
 
 plan = json.loads(sys.argv[1])
@@ -40,6 +46,7 @@ alive = [read_proc(pid) for pid in result["pids"]]
 survivors = [info.pid for info in alive if info is not None and info.state != "Z"]
 print(json.dumps({"pids": len(result["pids"]), "survivors": survivors, "signalled": signalled,
                   "seconds": seconds, "error": result.get("error"), "uid": uid,
-                  "daemon": result.get("daemon")}))
+                  "daemon": result.get("daemon"), "report": report}))
 if uid is not None:
     kill_everything(proc.pid, uid=uid)
+release(report)

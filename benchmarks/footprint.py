@@ -10,7 +10,7 @@ set size is not used: it splits shared pages among every process on the
 machine that maps them, so it shrinks when other JAX programs run.
 It also reports wall time and CPU time.
 
-    python -m autograder.packaging.footprint -- jaxgrade grade SUB -a grad_forces --results /tmp/r.json
+    python -m benchmarks.footprint -- jaxgrade grade SUB -a grad_forces --results /tmp/r.json
 
 Needs ``psutil`` (installed with the ``dev`` and ``otter`` extras).
 """

@@ -63,7 +63,8 @@ def plan_extraction(archive: zipfile.ZipFile, limits: ZipLimits) -> list[tuple[z
         if path is None or info.is_dir():
             continue
         if info.file_size > limits.max_file_bytes:
-            raise UnsafeArchive(f"entry {info.filename!r} is {info.file_size} bytes; the limit is {limits.max_file_bytes}")
+            raise UnsafeArchive(
+                f"entry {info.filename!r} is {info.file_size} bytes; the limit is {limits.max_file_bytes}")
         total += info.file_size
         planned.append((info, path))
     if len(planned) > limits.max_files:
@@ -110,7 +111,8 @@ def extract_zip(zip_path: Path, dest: Path, *, limits: ZipLimits = ZipLimits()) 
         raise
     except OSError as exc:  # a name given twice, or a file where a folder must go
         _empty(dest)
-        raise UnsafeArchive(f"the zip's entries clash with each other ({exc.strerror}: {Path(exc.filename or '?').name})") from None
+        clash = f"{exc.strerror}: {Path(exc.filename or '?').name}"
+        raise UnsafeArchive(f"the zip's entries clash with each other ({clash})") from None
     return written
 
 

@@ -86,7 +86,8 @@ def read_gradescope_roster(metadata_path: Path) -> dict[str, tuple[Student, ...]
     for folder, record in data.items():
         submitters = (record.get(":submitters") or record.get("submitters") or []) if isinstance(record, dict) else []
         students = tuple(
-            Student(id=_field(s, "sid") or _field(s, "email") or str(folder), name=_field(s, "name"), email=_field(s, "email"))
+            Student(id=_field(s, "sid") or _field(s, "email") or str(folder), name=_field(s, "name"),
+                    email=_field(s, "email"))
             for s in submitters if isinstance(s, dict)
         )
         roster[str(folder)] = students or (Student(id=str(folder)),)

@@ -10,24 +10,23 @@ the class failed most.
 """
 from __future__ import annotations
 
-import json
+import dataclasses
 import os
 import queue
 import re
-import subprocess
-import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
-from .checks import load_registry
-from .packaging import fallback
-from .packaging.class_submissions import ClassSubmission, discover
-from .packaging.gradebook import write_gradebook, write_summary
-from .packaging.safe_unzip import UnsafeArchive, extract_zip
-
-DEFAULT_FIRST_UID = "61000"
+from ..checks import load_registry
+from ..grader_process import GraderSettings, run_grader
+from ..packaging import fallback
+from ..results import read_results
+from ..vocabulary import BATCH_FIRST_UID, CALL_BUDGET_SECONDS
+from .class_submissions import ClassSubmission, discover
+from .gradebook import write_gradebook, write_summary
+from .safe_unzip import UnsafeArchive, extract_zip
 
 
 @dataclass(frozen=True)
@@ -56,7 +55,7 @@ def worker_users(run_as: str | None, jobs: int) -> list[str | None]:
         return [run_as]
     raise ValueError(
         f"--run-as {run_as!r} names one user, but {jobs} graders would run at once and each needs a uid of "
-        f"its own; give a numeric first uid (e.g. --run-as {DEFAULT_FIRST_UID}) or use --jobs 1"
+        f"its own; give a numeric first uid (e.g. --run-as {BATCH_FIRST_UID}) or use --jobs 1"
     )
 
 
@@ -77,35 +76,27 @@ def _refuse_clashing_names(submissions: list[ClassSubmission]) -> None:
 
 def load_complete_results(path: Path, *, assignment: str, check_names: list[str]) -> dict | None:
     """The results in ``path`` if they are a finished grading of ``assignment``, else None."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if not isinstance(data, dict) or data.get("extra_data", {}).get("assignment") != assignment:
-        return None
-    tests = data.get("tests")
-    if not isinstance(tests, list) or [t.get("name") for t in tests if isinstance(t, dict)] != check_names:
-        return None
-    numbers = [data.get("score")] + [t.get(k) for t in tests for k in ("score", "max_score")]
-    return data if all(isinstance(n, (int, float)) for n in numbers) else None
+    return read_results(path, assignment=assignment, check_names=check_names)
 
 
 class BatchGrader:
     """Grades one submission at a time in a child process; shared settings live here."""
 
-    def __init__(self, *, assignment: str, results_dir: Path, budget: float, timeout: float):
+    def __init__(self, *, assignment: str, results_dir: Path, budget: float, timeout: float, gpu_tier: bool = False):
         self.assignment = assignment
         self.results_dir = results_dir
-        self.budget = budget
-        self.timeout = timeout
-        self.check_names = [c.name for c in load_registry(assignment).checks]
+        self.settings = GraderSettings(assignment=assignment, budget=budget, time_limit=timeout, gpu_tier=gpu_tier)
+        self.check_names = [c.name for c in load_registry(assignment).for_grading(gpu_tier=gpu_tier).checks]
 
     def results_path(self, submission: ClassSubmission) -> Path:
         return self.results_dir / f"{results_file_name(submission.key)}.json"
 
     def resume(self, submission: ClassSubmission) -> Graded | None:
-        data = load_complete_results(self.results_path(submission), assignment=self.assignment, check_names=self.check_names)
-        return None if data is None else Graded(submission, data, note=data.get("extra_data", {}).get("batch_note", ""), resumed=True)
+        data = load_complete_results(self.results_path(submission), assignment=self.assignment,
+                                     check_names=self.check_names)
+        if data is None:
+            return None
+        return Graded(submission, data, note=data.get("extra_data", {}).get("batch_note", ""), resumed=True)
 
     def grade(self, submission: ClassSubmission, run_as: str | None) -> Graded:
         results_path = self.results_path(submission)
@@ -119,7 +110,8 @@ class BatchGrader:
                 except UnsafeArchive as exc:
                     return self._reject(submission, f"the zip was not unpacked: {exc}")
             problem = self._run_grader(folder, results_path, run_as)
-        data = load_complete_results(results_path, assignment=self.assignment, check_names=self.check_names)
+        data = None if problem else load_complete_results(results_path, assignment=self.assignment,
+                                                          check_names=self.check_names)
         if problem is None and data is None:
             problem = "the grader finished without a complete results file"
         if problem is not None:
@@ -132,29 +124,30 @@ class BatchGrader:
         message = f"Your submission was not graded because {reason}. Zip the files themselves and resubmit."
         data = fallback.write_crash_results(
             results_path=self.results_path(submission), assignment=self.assignment, message=message,
-            extra_data={"batch_note": reason},
+            extra_data={"batch_note": reason}, hidden_visibility=self.settings.hidden_visibility,
+            gpu_tier=self.settings.gpu_tier,
         )
         return Graded(submission, data, note=reason)
 
     def _run_grader(self, folder: Path, results_path: Path, run_as: str | None) -> str | None:
-        argv = [sys.executable, "-m", "autograder.cli", "grade", str(folder), "-a", self.assignment,
-                "--results", str(results_path), "--budget", str(self.budget), "--run-as", run_as or ""]
+        """Grade ``folder`` into ``results_path`` as ``run_as``; the reason it failed, or None."""
+        settings = dataclasses.replace(self.settings, run_as=run_as)
         with open(results_path.with_suffix(".log"), "wb") as log:
-            grader = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                      start_new_session=True)
-            try:
-                code = grader.wait(timeout=self.timeout)
-            except subprocess.TimeoutExpired:
-                fallback.stop_grader(grader)
-                return f"grading took longer than {self.timeout:.0f} s"
-        if code < 0:
-            return f"the grader was killed by signal {-code}"
-        return None if code == 0 else f"the grader stopped with exit status {code}"
+            run = run_grader(settings, submission=folder, results_path=results_path, log=log,
+                             check_names=self.check_names)
+        return run.problem
 
 
 def _progress():
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     return Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn(),
@@ -196,26 +189,27 @@ def grade_batch(
     csv_path: Path,
     jobs: int = 0,
     results_dir: Path | None = None,
-    run_as: str | None = DEFAULT_FIRST_UID,
-    budget: float = 60.0,
+    run_as: str | None = BATCH_FIRST_UID,
+    budget: float = CALL_BUDGET_SECONDS,
     timeout: float | None = None,
+    gpu_tier: bool = False,
 ) -> str:
     """Grade every submission in ``directory``; write the gradebook and summary; return the summary.
 
     ``jobs``: graders at once (0: one per core). ``results_dir``: per-student
     results and logs (default ``<csv stem>-results`` beside the CSV).
     ``timeout``: seconds for one whole grading (default: from the per-call
-    ``budget`` and the number of checks).
+    ``budget`` and the number of checks). ``gpu_tier``: the GPU-tier checks count.
     """
     csv_path = Path(csv_path)
     results_dir = Path(results_dir) if results_dir else csv_path.with_name(f"{csv_path.stem}-results")
     results_dir.mkdir(parents=True, exist_ok=True)
-    registry = load_registry(assignment)
+    registry = load_registry(assignment).for_grading(gpu_tier=gpu_tier)
     jobs = jobs if jobs > 0 else (os.cpu_count() or 1)
     users = worker_users(run_as, jobs)
     grader = BatchGrader(
         assignment=assignment, results_dir=results_dir, budget=budget,
-        timeout=timeout or budget * (len(registry.checks) + 2) + 120,
+        timeout=timeout or budget * (len(registry.checks) + 2) + 120, gpu_tier=gpu_tier,
     )
     submissions = discover(Path(directory))
     _refuse_clashing_names(submissions)

@@ -1,0 +1,124 @@
+"""Harness programs that establish structure by behaviour, not by reading source.
+
+- ``forces_with_marked_potential``: the student's ``grad_forces`` while the
+  module's ``potential_energy`` carries a ``jax.custom_jvp`` rule that scales
+  its true derivative by ``factor``. Forces from ``jax.grad`` follow the rule;
+  hand-derived or finite-difference forces do not.
+- ``forces_with_recorded_pair_force``: the student's ``vmap_forces`` while
+  ``pair_force`` is replaced by a recorder that notes how many ``jax.vmap``
+  levels batch its arguments, and returns ``factor`` times the true pair force
+  (so the grader sees whether the forces really come from ``pair_force``).
+- ``export_function`` / ``export_integrate``: serialized ``jax.export``
+  programs (see ``exporting.py``).
+
+Nothing here decides anything: plain numbers and bytes go back to the grader.
+"""
+from __future__ import annotations
+
+import jax
+
+from . import exporting, probes
+from .program_registry import program
+from .substitute import substituted
+
+
+# -- autodiff, by a derivative rule the student's code cannot know -------------
+def _marked_potential(original, factor: float):
+    """``original`` with a custom_jvp rule: the true derivative times ``factor``."""
+
+    @jax.custom_jvp
+    def potential_energy(x, m, eps2=0.0, G=1.0):
+        return original(x, m, eps2, G)
+
+    @potential_energy.defjvp
+    def rule(primals, tangents):
+        value, tangent = jax.jvp(original, primals, tangents)
+        return value, factor * tangent
+
+    return potential_energy
+
+
+@program
+def forces_with_marked_potential(mod, x, m, eps2, G, factor):
+    """``grad_forces(x, m, eps2, G)`` computed while ``potential_energy``'s
+    derivative rule is scaled by ``factor``; shape (N, 3)."""
+    with substituted(mod, "potential_energy", lambda original: _marked_potential(original, float(factor))):
+        return probes.block(jax.jit(mod.grad_forces)(x, m, eps2, G))
+
+
+# -- vmap structure, by what pair_force sees ------------------------------------
+def batching_levels(values) -> int:
+    """How many distinct ``jax.vmap`` levels batch any leaf of ``values``."""
+    traces = set()
+    for leaf in jax.tree_util.tree_leaves(values):
+        while type(leaf).__name__ == "BatchTracer":
+            traces.add(id(getattr(leaf, "_trace", None) or getattr(leaf, "trace", None)))
+            leaf = leaf.val
+    return len(traces)
+
+
+@program
+def forces_with_recorded_pair_force(mod, x, m, eps2, G, factor):
+    """``vmap_forces(x, m, eps2, G)`` with ``pair_force`` recorded and scaled.
+
+    Returns ``{"forces": (N, 3) array, "levels": [vmap levels seen by each
+    traced call of pair_force]}``; the recorder returns ``factor`` times the
+    original pair force.
+    """
+    levels = []
+
+    def make_recorder(original):
+        def pair_force(*args, **kwargs):
+            levels.append(batching_levels((args, kwargs)))
+            return float(factor) * original(*args, **kwargs)  # a Python float keeps the dtype
+
+        return pair_force
+
+    with substituted(mod, "pair_force", make_recorder):
+        forces = probes.block(jax.jit(mod.vmap_forces)(x, m, eps2, G))
+    return {"forces": forces, "levels": levels[:1000], "calls": len(levels)}
+
+
+# -- structural evidence: exported programs --------------------------------------
+@program
+def export_function(mod, function: str, inputs: list, constants: list = ()):
+    """``mod.function`` exported on abstract inputs (``[[dtype, shape], ...]``).
+
+    Routes: ``jit`` (the module attribute itself is a ``jax.jit`` function),
+    ``wrapped`` (the attribute inside a ``jax.jit`` of ours); then, with the
+    last ``len(constants)`` arguments given these values instead of abstract
+    ones (static parameters: only the structure can be read), ``jit_constants``
+    (the attribute itself) and ``constants`` (inside a ``jax.jit`` of ours).
+    """
+    fn = getattr(mod, function)
+    avals = [exporting.abstract(d) for d in inputs]
+    routes = [
+        ("jit", lambda: exporting.export(fn, *avals)),
+        ("wrapped", lambda: exporting.export(jax.jit(fn), *avals)),
+    ]
+    if constants:
+        baked = list(constants)
+        arrays = avals[: len(avals) - len(baked)]
+        routes.append(("jit_constants", lambda: exporting.export(fn, *arrays, *baked)))
+        routes.append(("constants", lambda: exporting.export(jax.jit(lambda *a: fn(*a, *baked)), *arrays)))
+    return exporting.export_first(routes)
+
+
+@program
+def export_integrate(mod, state_inputs: list, n_steps: int, accel_fn, constant_dt: float):
+    """``integrate(State(x, v), dt, n_steps, accel_fn)`` exported with x, v and dt abstract.
+
+    Routes: ``jit`` (the module attribute, with its own static arguments),
+    ``wrapped`` (inside a ``jax.jit`` of ours, n_steps and accel_fn closed over),
+    ``dt_constant`` (dt baked in as ``constant_dt``: only the structure can be read).
+    """
+    exporting.register_state(mod.State)
+    state = mod.State(*(exporting.abstract(d) for d in state_inputs))
+    dt = exporting.abstract(["float64", []])
+    n_steps = int(n_steps)
+    integrate = mod.integrate
+    return exporting.export_first([
+        ("jit", lambda: exporting.export(integrate, state, dt, n_steps, accel_fn)),
+        ("wrapped", lambda: exporting.export(jax.jit(lambda s, d: integrate(s, d, n_steps, accel_fn)), state, dt)),
+        ("dt_constant", lambda: exporting.export(jax.jit(lambda s: integrate(s, constant_dt, n_steps, accel_fn)), state)),
+    ])

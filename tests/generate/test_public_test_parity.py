@@ -1,0 +1,103 @@
+"""The student template's public tests say what the grader says, one screen per failure.
+
+The corpus holds typical mistakes with the words the grader's check output must
+contain (``"says"`` in expect.json). Here the same submissions are dropped into a
+copy of ``student_template/`` and its tests run with plain ``pytest``: each
+mistake must be named in those same words, in a report of one screen that shows
+no helper source, no local variables and no traced program.
+"""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from autograder.checks import load_registry
+
+REPO = Path(__file__).resolve().parents[2]
+TEMPLATE = REPO / "student_template"
+CORPUS = REPO / "tests" / "corpus" / "wrong"
+TESTS_DIR = REPO / "solutions" / "public_tests"
+
+# corpus case -> (assignment, the public test that is the graded check's twin)
+MISTAKES = {
+    "grad_forces/forces_opposite_sign": ("grad_forces", "test_two_body_forces_attract"),
+    "scan_integrator/symplectic_euler": ("scan_integrator", "test_one_step_matches_reference"),
+}
+SCREEN_LINES = 40
+_HEADER = re.compile(r"^_{3,} (test_\w+) _{3,}$")
+
+
+def _module_file(case: Path, assignment: str) -> Path:
+    flat = case / f"{assignment}.py"
+    return flat if flat.is_file() else case / "assignments" / f"{assignment}.py"
+
+
+@pytest.fixture(scope="module")
+def local_reports(tmp_path_factory) -> dict[str, str]:
+    """Public test name -> its failure report, for the mistaken modules in a template copy."""
+    template = tmp_path_factory.mktemp("parity") / "template"
+    shutil.copytree(TEMPLATE, template, ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache"))
+    for case, (assignment, _) in MISTAKES.items():
+        shutil.copyfile(_module_file(CORPUS / case, assignment), template / "assignments" / f"{assignment}.py")
+    reports = {}
+    for assignment in sorted({assignment for assignment, _ in MISTAKES.values()}):
+        result = subprocess.run(
+            [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", f"tests/test_{assignment}.py"], cwd=template,
+            capture_output=True, text=True, timeout=600,
+            env={"PATH": "/usr/bin:/bin", "HOME": str(template), "JAX_PLATFORMS": "cpu"},
+        )
+        assert "FAILURES" in result.stdout, result.stdout[-3000:] + result.stderr[-3000:]
+        body = result.stdout.split("= FAILURES =", 1)[1].split("short test summary info", 1)[0]
+        name = None
+        for line in body.splitlines():
+            header = _HEADER.match(line)
+            if header:
+                name = f"{assignment}::{header.group(1)}"
+                reports[name] = []
+            elif name:
+                reports[name].append(line)
+    return {test: "\n".join(lines).rstrip("= \n") for test, lines in reports.items()}
+
+
+@pytest.mark.parametrize("case", sorted(MISTAKES))
+def test_local_tests_name_the_mistake_in_the_graders_words(case, local_reports):
+    assignment, test_name = MISTAKES[case]
+    expect = json.loads((CORPUS / case / "expect.json").read_text())
+    report = local_reports.get(f"{assignment}::{test_name}")
+    assert report is not None, f"{test_name} passed on {case}; failures: {sorted(local_reports)}"
+    for check_name, words in expect["says"].items():
+        if check_name in _twins(assignment):
+            assert f"[graded check: {check_name}]" in report
+            assert words in report, f"the grader says {words!r} for {case}; the public test said:\n{report}"
+
+
+@pytest.mark.parametrize("case", sorted(MISTAKES))
+def test_each_failure_fits_on_one_screen(case, local_reports):
+    assignment, _ = MISTAKES[case]
+    mine = {name: report for name, report in local_reports.items() if name.startswith(f"{assignment}::")}
+    assert mine
+    for name, report in mine.items():
+        lines = report.splitlines()
+        assert len(lines) <= SCREEN_LINES, f"{name}: {len(lines)} lines\n{report}"
+        assert "how to fix" in report.lower(), f"{name} does not say how to fix:\n{report}"
+        for leak in ("def ", "Traceback", "public_helpers.py", "jaxgrade_diagnosis.py", "__tracebackhide__"):
+            assert leak not in report, f"{name} shows {leak!r}:\n{report}"
+        assert not any(re.match(r"^(>|E )\s", line) for line in lines), f"{name} shows source or locals:\n{report}"
+
+
+def test_every_public_check_has_a_local_twin():
+    """Each check marked public in a registry is mirrored by a public test marked ``graded_as`` it."""
+    for assignment in ("grad_forces", "scan_integrator"):
+        public = {check.name for check in load_registry(assignment).checks if check.public}
+        assert _twins(assignment) == public, f"{assignment}: public checks {public}, local twins {_twins(assignment)}"
+
+
+def _twins(assignment: str) -> set[str]:
+    source = (TESTS_DIR / f"test_{assignment}.py").read_text(encoding="utf-8")
+    return set(re.findall(r'@graded_as\("([^"]+)"\)', source))
