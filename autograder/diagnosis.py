@@ -89,29 +89,40 @@ LAW_FIX = (
     "make potential_energy match its own check first."
 )
 POTENTIAL_FIX = "W = -G sum_{i<j} m_i m_j / sqrt(|x_i - x_j|^2 + eps2), each pair once, no self-pairs."
+PAIR_FORCE_FIX = "F_ij = -G m_i m_j (x_i - x_j) / (|x_i - x_j|^2 + eps2)^(3/2): the force on i, pointing towards j."
+VMAP_SUM_FIX = (
+    "F_i = sum over j != i of pair_force(x_i, x_j, m_i, m_j): vmap over j inside, over i outside, "
+    "then sum over the j axis (axis=1)."
+)
+TWO_BODY_POTENTIAL_FIX = "W = -G m1 m2 / r: count each unordered pair once, and no self-pairs."
 
 
-def force_fix(seen, expected, *, G: float, m) -> str:
+def force_fix(seen, expected, *, G: float, m=None, law_fix: str | None = None) -> str:
     """How to fix forces ``seen`` (N, 3) that differ from ``expected`` (N, 3).
 
-    A whole factor (sign, 2, G) or accelerations are named; otherwise forces
-    close to the truth (within 1e-6) are finite differences or an extra
-    softening, and anything further off is the wrong force law.
+    A whole factor (sign, 2, G) or accelerations (when the masses ``m`` (N,)
+    are given) are named. Otherwise ``law_fix`` (the assignment's own force
+    law) when given; without it, forces close to the truth (within 1e-6) are
+    finite differences or an extra softening, and anything further off is
+    the wrong force law.
     """
-    hint = scale_hint(seen, expected, G=G) or acceleration_hint(seen, expected, m)
+    hint = scale_hint(seen, expected, G=G) or (acceleration_hint(seen, expected, m) if m is not None else "")
     if hint:
         return hint
+    if law_fix:
+        return law_fix
     return AUTODIFF_FIX if max_normalised_error_or_inf(seen, expected) < 1e-6 else LAW_FIX
 
 
-def forces_verdict(seen, expected, *, what: str, G: float, m, tolerance: float) -> str | None:
-    """Forces ``seen`` (N, 3) against ``expected`` (N, 3): None, or expected / seen / how to fix."""
-    return feedback.compare_arrays(
-        seen, expected, what=what, tolerance=tolerance, fix=force_fix(seen, expected, G=G, m=m)
-    )
+def forces_verdict(seen, expected, *, what: str, G: float, m=None, tolerance: float,
+                   law_fix: str | None = None) -> str | None:
+    """Forces ``seen`` against ``expected`` (same shape): None, or expected / seen / how to fix."""
+    fix = force_fix(seen, expected, G=G, m=m, law_fix=law_fix)
+    return feedback.compare_arrays(seen, expected, what=what, tolerance=tolerance, fix=fix)
 
 
-def potential_verdict(seen, expected, *, what: str, G: float, tolerance: float) -> str | None:
+def potential_verdict(seen, expected, *, what: str, G: float, tolerance: float,
+                      law_fix: str = POTENTIAL_FIX) -> str | None:
     """A potential energy ``seen`` (scalar) against ``expected`` (scalar)."""
     shape = np.shape(seen)
     if shape != ():
@@ -119,7 +130,7 @@ def potential_verdict(seen, expected, *, what: str, G: float, tolerance: float) 
             f"{what}: expected a scalar (shape ()), got shape {shape}. "
             "Sum over all pairs: the potential energy of a system is one number."
         )
-    fix = scale_hint(seen, expected, G=G) or POTENTIAL_FIX
+    fix = scale_hint(seen, expected, G=G) or law_fix
     return feedback.compare_arrays(seen, expected, what=what, tolerance=tolerance, fix=fix)
 
 

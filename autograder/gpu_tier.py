@@ -15,9 +15,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .vocabulary import NOT_RUN
+
 SCALES = ("full", "reduced")
-NO_GPU_REASON = (
-    "Not run: no GPU visible inside the sandbox (the child's JAX devices: {devices}). This check needs a GPU; "
+NO_GPU_REASON = NOT_RUN + (
+    " no GPU visible inside the sandbox (the child's JAX devices: {devices}). This check needs a GPU; "
     "it counts 0 here so that every submission graded with the GPU tier has the same maximum score. "
     "Nothing is wrong with your code because of this: your instructor's grading machine has no usable GPU "
     "(see the README's \"Grading on a GPU runner\")."

@@ -152,6 +152,10 @@ def hidden_summary(checks, mode: str = vocabulary.HIDDEN_FEEDBACK) -> str:
         if check.passed:
             lines.append(f"  passed  {check.name} ({points})")
             continue
+        if check.output.startswith(vocabulary.NOT_RUN):  # not the student's mistake: say why, no advice
+            why = check.output[len(vocabulary.NOT_RUN):].split("(", 1)[0].strip()
+            lines.append(f"  NOT RUN {check.name} ({points}): {why}")
+            continue
         line = f"  FAILED  {check.name} ({points})"
         if mode == "fix":
             line += f"\n          how to fix: {teaching_text(check.output)}"

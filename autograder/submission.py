@@ -12,11 +12,12 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import catalog
+
 MAX_FILES = 200
 MAX_FILE_BYTES = 2 * 1024 * 1024
-SUPPORT_SOURCE = Path(__file__).resolve().parent.parent / "solutions"
-SUPPORT_FILES = ("jla.py",)
-SUPPORT_DATA = Path("data") / "jla"
+SUPPORT_SOURCE = catalog.PROJECT_ROOT / "solutions"
+"""Shared modules (``SHARED_MODULE = True``, e.g. ``jla.py``) and ``data/`` come from here."""
 
 
 class SubmissionNotFound(Exception):
@@ -72,11 +73,13 @@ def stage_submission(*, submission: Path, module: str, dest: Path) -> StagedSubm
     copied = [f for f in _copy_regular_files(source, package) if f.endswith(".py")]
     if not (package / "__init__.py").exists():
         (package / "__init__.py").write_text("")
-    for name in SUPPORT_FILES:
-        if not (package / name).exists():
-            shutil.copyfile(SUPPORT_SOURCE / name, package / name)
-    if not (package / SUPPORT_DATA).exists():
-        shutil.copytree(SUPPORT_SOURCE / SUPPORT_DATA, package / SUPPORT_DATA)
+    for name in catalog.shared_modules():
+        if not (package / f"{name}.py").exists():
+            shutil.copyfile(SUPPORT_SOURCE / f"{name}.py", package / f"{name}.py")
+    data = SUPPORT_SOURCE / "data"
+    for folder in sorted(p for p in data.iterdir() if p.is_dir()) if data.is_dir() else ():
+        if not (package / "data" / folder.name).exists():
+            shutil.copytree(folder, package / "data" / folder.name)
     return StagedSubmission(package_root=Path(dest), source_dir=source, files=tuple(copied))
 
 

@@ -41,6 +41,9 @@ GRADESCOPE_RUN_AS = "student"
 BATCH_FIRST_UID = "61000"
 """First uid of batch grading's parallel graders, one uid each (no accounts needed)."""
 
+NOT_RUN = "Not run:"
+"""How the output of a check that did not run begins (a GPU-tier check without a GPU): 0 points, never a pass."""
+
 
 def check_visibility(public: bool, hidden_visibility: str = HIDDEN_VISIBILITY) -> str:
     """The Gradescope visibility of a check: public checks are always visible."""

@@ -92,7 +92,7 @@ class Evidence:
 SIZE_SLACK = 5  # operations: the same code may fold a constant or two differently at another size
 
 
-def grows(small: "Evidence", large: "Evidence") -> bool:
+def grows(small: Evidence, large: Evidence) -> bool:
     """Whether the program at the larger problem size is bigger than round-off of lowering explains."""
     return large.operation_count > small.operation_count + SIZE_SLACK
 
@@ -160,4 +160,5 @@ def relative_difference(seen, expected) -> float:
 
 def summarize_failures(evidence: Evidence) -> str:
     """One line per failed route, for feedback."""
-    return "\n".join(f"  - {name}: {message.splitlines()[0] if message else ''}"[:400] for name, message in evidence.failures)
+    lines = (f"  - {name}: {message.splitlines()[0] if message else ''}"[:400] for name, message in evidence.failures)
+    return "\n".join(lines)

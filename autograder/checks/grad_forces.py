@@ -10,9 +10,13 @@ physics allows it:
   the student's own float64 results or with a conservation law, so a wrong
   force law is not charged several times over;
 - the eps2 = 0 check differentiates twice (forward and reverse mode), which
-  is where a self-pair masked by a single ``jnp.where`` turns into NaN.
+  is where a self-pair masked by a single ``jnp.where`` turns into NaN;
+- the autodiff check is behavioural: in the child, ``potential_energy`` gets
+  a ``jax.custom_jvp`` rule that triples its derivative; forces from
+  ``jax.grad(potential_energy)`` triple, hand-derived or finite-difference
+  forces do not (``child/programs_behaviour.py``).
 
-The property checks (third law, float32, eps2 = 0, jit) are gated on forces
+The property checks (autodiff, third law, float32, eps2 = 0, jit) are gated on forces
 that point along the true ones, so a function returning zeros or the
 positions cannot collect them.
 """

@@ -108,10 +108,25 @@ VARIANTS = {
     "finite start only": "your step rejects every proposal from a start where the log-probability is -inf "
     "(H(theta0, p0) = +inf). The contract accepts iff H(theta1, p1) is finite and log(u) < log_ratio: from "
     "outside the prior log_ratio = +inf, so a proposal that ends inside is accepted and the chain moves in. "
-    "Test only the end point: `accepted = jnp.isfinite(H1) & (log_u < H0 - H1)`.",
+    "Two usual causes: testing the start too (test only the end point: `accepted = jnp.isfinite(H1) & "
+    "(log_u < H0 - H1)`), or a gradient that is NaN outside the prior, as finite differences of -inf are "
+    "(use `jax.grad(log_prob_fn)`: where the density is flat at -inf its gradient is 0 and the momentum "
+    "carries theta in).",
     "one key": "your step uses the same key for the momentum and the uniform draw (correlated random numbers). "
     "Split first: `key_p, key_u = jax.random.split(key)`.",
 }
+
+
+def variant_results(case: StepCase, names=("swapped keys", "one key", "extra kick")) -> list:
+    """StepResults of the named well-known variants on ``case`` (parent side, float64)."""
+    with reference_x64():
+        keys = jnp.stack([jax.random.PRNGKey(seed) for seed in case.seeds])
+        thetas = jnp.asarray(np.stack(case.thetas))
+        results = []
+        for variant in names:
+            new, accepted = _variant_steps(variant, keys, thetas, case.log_prob, case.step_size, case.n_leapfrog)
+            results.append(StepResults(thetas=np.asarray(new), accepted=np.asarray(accepted)))
+        return results
 
 
 def _matching_variant(seen: StepResults, case: StepCase) -> str | None:

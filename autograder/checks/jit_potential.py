@@ -21,6 +21,7 @@ import functools
 
 import numpy as np
 
+from .. import diagnosis
 from . import jit_potential_evidence as evidence_of
 from . import nbody_systems as systems
 from .framework import CheckRegistry, Fail, Gate, NotShown, as_float_array, require_close, require_dtype
@@ -126,8 +127,12 @@ def both_jitted(ctx):
 def two_body_potential(ctx):
     system = systems.two_unit_masses()
     seen = _student_potential(ctx, system)
-    fix = systems.scale_hint(seen, -0.5) or "W = -G m1 m2 / r: count each unordered pair once, and no self-pairs."
-    require_close(seen, -0.5, what="potential_energy_jit of unit masses at (+1,0,0), (-1,0,0), G = 1, eps2 = 0", tolerance=1e-12, fix=fix)
+    # The verdict and its diagnosis are shared with the public test (autograder/diagnosis.py).
+    what = "potential_energy_jit of unit masses at (+1,0,0), (-1,0,0), G = 1, eps2 = 0"
+    message = diagnosis.potential_verdict(seen, -0.5, what=what, G=1.0, tolerance=1e-12,
+                                          law_fix=diagnosis.TWO_BODY_POTENTIAL_FIX)
+    if message is not None:
+        raise Fail(message)
     return "W = -1/2."
 
 
@@ -185,7 +190,8 @@ def _programs(ctx, function: str) -> dict:
     """{N: Evidence}: ``function`` exported at each of VALUE_SIZES and run here (see jit_potential_evidence)."""
     by_size = {n: sorted((s for s in _value_systems() if s.n == n), key=lambda s: s.eps2 == 0) for n in VALUE_SIZES}
     if function == "potential_energy_jit":
-        return evidence_of.exported_programs(ctx, function, by_size, lambda s: [s.x, s.m], lambda s: _student_potential(ctx, s))
+        return evidence_of.exported_programs(
+            ctx, function, by_size, lambda s: [s.x, s.m], lambda s: _student_potential(ctx, s))
     return evidence_of.exported_programs(
         ctx, function, by_size, lambda s: [s.x, _velocities(s), s.m],
         lambda s: [as_float_array(part, what="total_energy_jit") for part in _student_total(ctx, s)],

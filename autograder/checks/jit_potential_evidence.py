@@ -86,7 +86,7 @@ def export_failure(function: str, program: evidence.Evidence) -> str:
 
 def jit_problem(function: str, programs: dict) -> str | None:
     """None when the module attribute is a jax.jit function, else why not."""
-    for n, program in programs.items():
+    for program in programs.values():
         if program.route is None:
             return export_failure(function, program)
         if program.route not in JITTED:
@@ -110,7 +110,8 @@ def parameters_problem(function: str, programs: dict) -> str | None:
             )
         scalars = sum(1 for shape, _ in program.inputs if shape == ())
         if scalars != 2:
-            return f"the compiled program of {function} (N = {n}) has inputs {program.inputs}; expected eps2 and G among them."
+            return (f"the compiled program of {function} (N = {n}) has inputs {program.inputs}; "
+                    "expected eps2 and G among them.")
     return None
 
 
@@ -127,4 +128,5 @@ def size_problem(function: str, programs: dict) -> str | None:
 
 
 def sizes_text(programs_by_function: dict) -> str:
-    return ", ".join(f"{f} N={n}: {p.operation_count}" for f, programs in programs_by_function.items() for n, p in programs.items())
+    by_size = ((f, n, p) for f, programs in programs_by_function.items() for n, p in programs.items())
+    return ", ".join(f"{f} N={n}: {p.operation_count}" for f, n, p in by_size)

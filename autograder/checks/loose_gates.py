@@ -63,4 +63,5 @@ def not_the_same_quantity(seen, expected, *, G: float = 1.0, tolerance: float = 
         return "it holds NaN or inf"
     if max_normalised_error_or_inf(seen, expected) <= tolerance or scale_hint(seen, expected, G=G):
         return ""
-    return f"it is {np.array2string(seen, precision=6)} where the reference gives {np.array2string(expected, precision=6)}"
+    seen_text, expected_text = (np.array2string(a, precision=6) for a in (seen, expected))
+    return f"it is {seen_text} where the reference gives {expected_text}"

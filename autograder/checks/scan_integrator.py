@@ -167,7 +167,10 @@ def built_on_scan(ctx):
     programs = scan_evidence.exported_programs(ctx)
     problem = scan_evidence.size_problem(programs)
     if problem is not None:
-        raise Fail(f"Expected a scan-based integrate whose compiled program has the same size for every n_steps; {problem}\nHow to fix: {FIX_SCAN}.")
+        raise Fail(
+            "Expected a scan-based integrate whose compiled program has the same size for every n_steps; "
+            f"{problem}\nHow to fix: {diagnosis.FIX_SCAN}."
+        )
     stats = _structure(ctx)
     message = diagnosis.scan_verdict(stats, cases.SCAN_PROBE_STEPS)  # shared with the public test
     if message is not None:
@@ -470,11 +473,14 @@ def plummer_energy_drift(ctx):
     ctx.require(*PHYSICS)
     scale = getattr(ctx.gpu_tier, "scale", "full")
     run = energy_drift.run_for(scale)
+    if scale == "full" and jax.default_backend() != "gpu":  # the grader's setup, not the student's code
+        raise RuntimeError("the grader's own JAX sees no GPU, so the GPU tier's references cannot run on the "
+                           "child's device; install the cuda extra and do not set JAX_PLATFORMS=cpu for the grader")
     verdicts = [_drift_verdict(ctx, run, dtype) for dtype in energy_drift.DTYPES]
     failed = [message for ok, message in verdicts if not ok]
     lines = "\n".join(message for _, message in verdicts)
     where = f"{run.n_particles} particles, {run.n_steps} steps of dt = {run.dt}" + (
-        " (reduced test scale)" if scale == "reduced" else "")
+        " (reduced test scale)" if scale == "reduced" else "") + f", references on {jax.devices()[0].device_kind}"
     if len(failed) == len(verdicts):
         raise Fail(f"{where}:\n{lines}\n{DRIFT_FIX}")
     if failed:

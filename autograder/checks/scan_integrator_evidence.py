@@ -51,19 +51,20 @@ def _require_reproduces_own_results(ctx, programs, phase) -> None:
         return  # nothing to run; the checks explain the failed export
     routes = {p.route for p in programs}
     dt = BAKED_DT if "dt_constant" in routes else FRESH_DT
-    longest = SCAN_PROBE_STEPS[-1]
-    own = ctx.call("integrate", state_arg(phase), dt, longest, Target("kepler"))
-    own_final = require_state(own[0], what="integrate's final state")
-    own_trajectory = require_state(own[1], what="integrate's trajectory")
     for n, program in zip(SCAN_PROBE_STEPS, programs):
+        own = ctx.call("integrate", state_arg(phase), dt, n, Target("kepler"))
+        if not (isinstance(own, (tuple, list)) and len(own) == 2):
+            raise Fail(f"integrate should return a pair (final_state, trajectory); got {type(own).__name__}.")
+        own_final = require_state(own[0], what="integrate's final state")
+        own_trajectory = require_state(own[1], what="integrate's trajectory")
         args = [evidence.State(phase.x, phase.v)] + ([] if program.route == "dt_constant" else [np.float64(dt)])
         try:
-            final, trajectory = evidence.run(program, *args)
+            final, trajectory = (evidence.State(*part) for part in evidence.run(program, *args))
         except Exception as exc:
-            raise Fail(f"The program exported from your integrate (n_steps = {n}) failed to run: {type(exc).__name__}.") from None
-        pairs = [(trajectory.x, own_trajectory.x[:n]), (trajectory.v, own_trajectory.v[:n])]
-        if n == longest:
-            pairs += [(final.x, own_final.x), (final.v, own_final.v)]
+            raise Fail(f"The program exported from your integrate (n_steps = {n}) failed to run: "
+                       f"{type(exc).__name__}.") from None
+        pairs = [(trajectory.x, own_trajectory.x), (trajectory.v, own_trajectory.v),
+                 (final.x, own_final.x), (final.v, own_final.v)]
         worst = max(evidence.relative_difference(seen, expected) for seen, expected in pairs)
         if not worst <= CONSISTENCY_TOLERANCE:
             raise Fail(

@@ -9,8 +9,8 @@ broadcasting earns every numeric check and loses only the structure check:
   arguments and scales its result, so two nested vmaps around a ``pair_force``
   the forces really come from pass (however written: aliases, partials,
   decorators), and unused vmap code next to broadcasting does not; the
-  program-size check compares traced programs at two N, which catches Python
-  loops (broadcasting passes it too);
+  program-size check compares the programs exported at two N and read in the
+  grader (``evidence.py``), which catches Python loops (broadcasting passes);
 - how the self-pair is excluded is checked by behaviour. Index masking and
   position masking give the same forces whenever they are legal to compare:
   at eps2 = 0 coincident particles are illegal, and with eps2 > 0 a
@@ -32,6 +32,8 @@ import functools
 
 import numpy as np
 
+from .. import diagnosis
+from . import evidence
 from . import nbody_systems as systems
 from .evidence import relative_difference
 from .framework import CheckRegistry, Fail, Gate, NotShown, as_float_array, require_close, require_dtype
@@ -39,7 +41,7 @@ from .framework import CheckRegistry, Fail, Gate, NotShown, as_float_array, requ
 REGISTRY = CheckRegistry("vmap_forces")
 
 SIZES = (2, 9, 24)
-TRACE_SIZES = (4, 12)
+EXPORT_SIZES = (9, 24)  # sizes of the values check's softened systems: the exported programs run on them
 SEED = 20253
 VALUE_TOLERANCE = 1e-12
 FLOAT32_TOLERANCE = 1e-5
@@ -105,6 +107,15 @@ def _require_plausible_forces(ctx, system: systems.ParticleSystem) -> np.ndarray
     return forces
 
 
+PAIR_FIX = diagnosis.PAIR_FORCE_FIX
+
+
+def _require(message: str | None) -> None:
+    """Fail with a shared verdict's message (None: the property holds)."""
+    if message is not None:
+        raise Fail(message)
+
+
 @REGISTRY.check("pair_force matches the reference for single pairs (float64)", points=1, public=True)
 def pair_force_values(ctx):
     pairs = [(systems.two_unit_masses(), 0, 1)]
@@ -115,11 +126,9 @@ def pair_force_values(ctx):
             ctx.program("call_compiled", "pair_force", args, {"eps2": system.eps2, "G": system.G}), what="pair_force"
         )
         expected = systems.reference64(ctx.reference.pair_force, *args, system.eps2, system.G)
-        fix = systems.scale_hint(seen, expected, G=system.G) or (
-            "F_ij = -G m_i m_j (x_i - x_j) / (|x_i - x_j|^2 + eps2)^(3/2): the force on i, pointing towards j."
-        )
-        require_close(seen, expected, what=f"pair_force(x[{i}], x[{j}], m[{i}], m[{j}]) ({system.describe()})",
-                      tolerance=VALUE_TOLERANCE, fix=fix)
+        # The verdict and its diagnosis are shared with the public test (autograder/diagnosis.py).
+        _require(diagnosis.forces_verdict(seen, expected, G=system.G, tolerance=VALUE_TOLERANCE, law_fix=PAIR_FIX,
+                                          what=f"pair_force(x[{i}], x[{j}], m[{i}], m[{j}]) ({system.describe()})"))
     return f"pair_force matches on {len(pairs)} pairs (eps2 = 0 and > 0)."
 
 
@@ -128,12 +137,9 @@ def force_values(ctx):
     for system in _drawn_systems():
         seen = _student_forces(ctx, system)
         expected = _reference_forces(ctx, system)
-        fix = systems.scale_hint(seen, expected, G=system.G) or (
-            "F_i = sum over j != i of pair_force(x_i, x_j, m_i, m_j): vmap over j inside, over i outside, "
-            "then sum over the j axis (axis=1)."
-        )
-        require_close(seen, expected, what=f"vmap_forces ({system.describe()}), index (particle, axis)",
-                      tolerance=VALUE_TOLERANCE, fix=fix)
+        _require(diagnosis.forces_verdict(seen, expected, G=system.G, m=system.m, tolerance=VALUE_TOLERANCE,
+                                          law_fix=diagnosis.VMAP_SUM_FIX,
+                                          what=f"vmap_forces ({system.describe()}), index (particle, axis)"))
     return f"Forces match on {len(_drawn_systems())} systems (N up to {max(SIZES)}, eps2 = 0 included)."
 
 
@@ -237,31 +243,60 @@ def double_vmap_structure(ctx):
         raise Fail(f"Expected pair_force to run under two nested jax.vmap levels (inner over j, outer over i); it "
                    f"ran under {found} ({calls} traced). Broadcasting or loops give the right numbers, and those "
                    "earned their points; this check is about the vmap structure. " + how)
-    if relative_difference(scaled, PAIR_FORCE_FACTOR * own) > SCALED_TOLERANCE:
+    difference = relative_difference(scaled, PAIR_FORCE_FACTOR * own)
+    if not difference <= SCALED_TOLERANCE:
         raise Fail(f"pair_force ran under two jax.vmap levels, but the forces do not come from it: with pair_force "
                    f"returning {PAIR_FORCE_FACTOR:g} times its force, expected forces {PAIR_FORCE_FACTOR:g} times "
-                   f"yours ({system.describe()}); they differ by {relative_difference(scaled, PAIR_FORCE_FACTOR * own):.2e} "
-                   "(relative). Return the sum over j of the double-vmapped pair_force. " + how)
+                   f"yours ({system.describe()}); they differ by {difference:.2e} (relative). Return the sum over "
+                   "j of the double-vmapped pair_force. " + how)
     return f"pair_force ran under {deepest} nested jax.vmap levels, and the forces come from it."
 
 
 @REGISTRY.check("The traced program does not grow with N (no Python loop over particles)", points=1)
 def program_size_independent_of_n(ctx):
+    """Sizes of the programs exported from vmap_forces (evidence.py), read here, not in the child."""
     _require_plausible_forces(ctx, _system(9, softened=True))
-    sizes = {}
-    for n in TRACE_SIZES:
-        system = systems.draw_systems(sizes=(n,), softened=(True,), seed=SEED)[0]
-        stats = ctx.program("traced_program", "vmap_forces", [system.x, system.m], {"eps2": system.eps2, "G": system.G})
-        sizes[n] = int(stats["n_eqns"])
-    small, large = (sizes[n] for n in TRACE_SIZES)
-    if small != large:
+    programs = _exported_programs(ctx)
+    (small_n, small), (large_n, large) = sorted(programs.items())
+    if evidence.grows(small, large):
         raise Fail(
-            f"The traced program of vmap_forces has {small} equations at N = {TRACE_SIZES[0]} but {large} at "
-            f"N = {TRACE_SIZES[1]}; expected the same size for every N. A Python loop over particles (or over "
-            "the j axis when summing) unrolls into the program. How to fix: let the two vmaps cover all pairs "
-            "and reduce with jnp.sum(..., axis=1)."
+            f"The compiled program of vmap_forces has {small.operation_count} operations at N = {small_n} but "
+            f"{large.operation_count} at N = {large_n}; expected the same size for every N. A Python loop over "
+            "particles (or over the j axis when summing) unrolls into the program. How to fix: let the two vmaps "
+            "cover all pairs and reduce with jnp.sum(..., axis=1)."
         )
-    return f"Program size: {small} equations at both N = {TRACE_SIZES[0]} and N = {TRACE_SIZES[1]}."
+    return (f"Compiled program size: {small.operation_count} operations at N = {small_n}, "
+            f"{large.operation_count} at N = {large_n}.")
+
+
+def _exported_programs(ctx) -> dict:
+    """{N: Evidence}: vmap_forces exported at EXPORT_SIZES, shown to reproduce the student's forces (cached)."""
+
+    def gather():
+        programs = {}
+        for n in EXPORT_SIZES:
+            system = _system(n, softened=True)
+            inputs = [["float64", [n, 3]], ["float64", [n]], ["float64", []], ["float64", []]]
+            program = evidence.receive(ctx.program("export_function", "vmap_forces", inputs, [system.eps2, system.G]))
+            if program.route is None:
+                raise Fail("vmap_forces could not be compiled into a program:\n" + evidence.summarize_failures(program))
+            baked = program.route in ("jit_constants", "constants")
+            args = [system.x, system.m] + ([] if baked else [system.eps2, system.G])
+            try:
+                seen = evidence.run(program, *args)
+            except Exception as exc:
+                raise Fail(f"The program exported from your vmap_forces failed to run: "
+                           f"{type(exc).__name__}.") from None
+            if not relative_difference(seen, _student_forces(ctx, system)) <= SCALED_TOLERANCE:
+                raise Fail(
+                    f"The compiled program exported from your vmap_forces does not reproduce what vmap_forces "
+                    f"returns when called with the same inputs ({system.describe()}). How to fix: keep the "
+                    "function pure (no state kept between calls)."
+                )
+            programs[n] = program
+        return programs
+
+    return ctx.remember("vmap_forces exported", gather)
 
 
 # -- public-test fixture (computed by `jaxgrade regenerate`, 64-bit mode on) -----

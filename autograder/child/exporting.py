@@ -49,7 +49,8 @@ def export_first(routes) -> dict:
         if len(blob) > MAX_PROGRAM_BYTES:
             failures.append([name, f"the exported program has {len(blob)} bytes (limit {MAX_PROGRAM_BYTES})"])
             continue
-        return {"route": name, "failures": failures, "program": np.frombuffer(bytes(blob), dtype=np.uint8), "size": len(blob)}
+        program = np.frombuffer(bytes(blob), dtype=np.uint8)
+        return {"route": name, "failures": failures, "program": program, "size": len(blob)}
     return {"route": None, "failures": failures, "program": None, "size": 0}
 
 

@@ -43,7 +43,16 @@ def forces_with_marked_potential(mod, x, m, eps2, G, factor):
     """``grad_forces(x, m, eps2, G)`` computed while ``potential_energy``'s
     derivative rule is scaled by ``factor``; shape (N, 3)."""
     with substituted(mod, "potential_energy", lambda original: _marked_potential(original, float(factor))):
-        return probes.block(jax.jit(mod.grad_forces)(x, m, eps2, G))
+        return _compiled_or_eager(mod.grad_forces, x, m, eps2, G)
+
+
+def _compiled_or_eager(fn, *args):
+    """``fn(*args)`` under ``jax.jit`` when it traces, else eagerly (as ``call_compiled`` does):
+    code that cannot take a traced eps2 loses the jit check, not this one."""
+    try:
+        return probes.block(jax.jit(fn)(*args))
+    except Exception:
+        return probes.block(fn(*args))
 
 
 # -- vmap structure, by what pair_force sees ------------------------------------
@@ -75,7 +84,11 @@ def forces_with_recorded_pair_force(mod, x, m, eps2, G, factor):
         return pair_force
 
     with substituted(mod, "pair_force", make_recorder):
-        forces = probes.block(jax.jit(mod.vmap_forces)(x, m, eps2, G))
+        try:
+            forces = probes.block(jax.jit(mod.vmap_forces)(x, m, eps2, G))
+        except Exception:
+            levels.clear()
+            forces = probes.block(mod.vmap_forces(x, m, eps2, G))
     return {"forces": forces, "levels": levels[:1000], "calls": len(levels)}
 
 
@@ -120,5 +133,6 @@ def export_integrate(mod, state_inputs: list, n_steps: int, accel_fn, constant_d
     return exporting.export_first([
         ("jit", lambda: exporting.export(integrate, state, dt, n_steps, accel_fn)),
         ("wrapped", lambda: exporting.export(jax.jit(lambda s, d: integrate(s, d, n_steps, accel_fn)), state, dt)),
-        ("dt_constant", lambda: exporting.export(jax.jit(lambda s: integrate(s, constant_dt, n_steps, accel_fn)), state)),
+        ("dt_constant", lambda: exporting.export(
+            jax.jit(lambda s: integrate(s, constant_dt, n_steps, accel_fn)), state)),
     ])

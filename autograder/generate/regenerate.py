@@ -33,6 +33,7 @@ import numpy as np
 from .. import catalog
 from . import template
 from .fixture_files import fixture_difference, npz_bytes, read_npz
+from .grading_table import with_points_table
 from .markers import strip_solutions
 from .rules import assignment_problems
 
@@ -130,8 +131,9 @@ def _package_files(root: Path) -> dict[str, bytes]:
 def _template_files(root: Path, package: dict[str, bytes]) -> dict[str, bytes]:
     """The student template without its fixtures: relative path -> bytes."""
     solutions = root / "solutions"
+    assignments = catalog.discover(root)
     files = {
-        "README.md": template.readme([(a.name, a.title) for a in catalog.discover(root)]).encode(),
+        "README.md": template.readme([(a.name, a.title) for a in assignments]).encode(),
         "pyproject.toml": template.pyproject().encode(),
         "requirements.txt": template.requirements().encode(),
         ".gitignore": template.GITIGNORE.encode(),
@@ -143,6 +145,9 @@ def _template_files(root: Path, package: dict[str, bytes]) -> dict[str, bytes]:
     tests = _require(solutions / "public_tests", what="public test folder")
     for path in _source_files(handouts):
         files[f"handouts/{path}"] = (handouts / path).read_bytes()
+    for assignment in assignments:  # "How it is graded" ends with the registry's points table
+        handout = (handouts / f"{assignment.name}.md").read_text(encoding="utf-8")
+        files[f"handouts/{assignment.name}.md"] = with_points_table(handout, assignment.registry().checks).encode()
     for path in _source_files(tests):
         files[f"tests/{path}"] = (tests / path).read_bytes()
     # The autograder's own wording and verdicts, so local tests say what the grader says.

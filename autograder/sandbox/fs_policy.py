@@ -142,7 +142,8 @@ def build_rules(*, interpreter: str, scratch: Path, readable_paths=(), writable_
 
     Returns {"read_execute", "read_write", "list_only", "hidden"}, each a list
     of path strings; "hidden" is for reports and tests, the launcher ignores it.
-    `writable_devices` are device nodes opened read-write (GPU mode, see gpu.py).
+    `writable_devices` are device nodes opened read-write with their ioctls (GPU mode,
+    see gpu.py); they come back under "devices".
     """
     checkout = project_checkout()
     site_dirs = python_dirs()
@@ -159,10 +160,10 @@ def build_rules(*, interpreter: str, scratch: Path, readable_paths=(), writable_
             list_only += listed
     read_execute = _outermost(read_execute)
     read_write = [_resolved(scratch)] + [Path(p) for p in _SYSTEM_WRITE if os.path.exists(p)]
-    read_write += [Path(p) for p in writable_devices if os.path.exists(p)]
     return {
         "read_execute": [str(p) for p in read_execute],
         "read_write": [str(p) for p in read_write],
         "list_only": sorted({str(p) for p in list_only}),
+        "devices": [str(p) for p in writable_devices if os.path.exists(p)],
         "hidden": [str(p) for p in hidden] + [str(p) for p in carve],
     }

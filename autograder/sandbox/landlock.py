@@ -60,6 +60,8 @@ READ_WRITE = (
     | FS_MAKE_DIR | FS_MAKE_REG | FS_MAKE_SOCK | FS_MAKE_FIFO | FS_MAKE_SYM
     | FS_REFER | FS_TRUNCATE
 )
+# A device node in GPU mode (gpu.py): open it read-write and use its ioctls (ABI 5), nothing more.
+DEVICE = FS_READ_FILE | FS_WRITE_FILE | FS_IOCTL_DEV
 
 
 class LandlockError(OSError):
@@ -135,12 +137,13 @@ def _add_path_rule(ruleset_fd: int, path: str, rights: int, handled: int) -> Non
 
 
 def restrict_self(*, read_execute: list[str], read_write: list[str], list_only: list[str] = (),
-                  deny_tcp: bool = True, scope_signals: bool = True) -> dict:
+                  deny_tcp: bool = True, scope_signals: bool = True, devices: list[str] = ()) -> dict:
     """Confine this process (and what it executes) to the given paths.
 
     `read_execute`: folders or files that may be read and executed.
     `read_write`: folders or files that may be read and changed (no execute).
     `list_only`: folders whose entries may be listed (names only, and beneath).
+    `devices`: device nodes that may be opened read-write with their ioctls (GPU mode).
     Paths that do not exist or cannot be opened are skipped (and so stay
     denied); a bad path never disables the rest. With `deny_tcp`, every TCP bind and
     connect is refused (ABI >= 4). With `scope_signals`, signals and abstract
@@ -164,7 +167,7 @@ def restrict_self(*, read_execute: list[str], read_write: list[str], list_only: 
     rules, skipped = 0, []
     try:
         grants = ([(p, READ_EXECUTE) for p in read_execute] + [(p, READ_WRITE) for p in read_write]
-                  + [(p, LIST_ONLY) for p in list_only])
+                  + [(p, LIST_ONLY) for p in list_only] + [(p, DEVICE) for p in devices])
         for path, rights in grants:
             try:
                 _add_path_rule(ruleset_fd, path, rights, handled)

@@ -232,7 +232,8 @@ def _landlock(config: dict, report: dict) -> None:
     try:
         done = landlock.restrict_self(read_execute=rules["read_execute"],
                                       read_write=rules["read_write"],
-                                      list_only=rules.get("list_only", []))
+                                      list_only=rules.get("list_only", []),
+                                      devices=rules.get("devices", []))
     except OSError as error:
         for name in names:
             report[name] = {"active": False, "detail": f"Landlock unavailable: {error}"}

@@ -91,9 +91,8 @@ class ChildSession:
     ``staged_dir`` holds the staged submission (an ``assignments`` package).
     """
 
-    def __init__(
-        self, *, staged_dir: Path, limits=None, run_as: str | None = "nobody", extra_env: dict | None = None, gpu: bool = False
-    ):
+    def __init__(self, *, staged_dir: Path, limits=None, run_as: str | None = "nobody", extra_env: dict | None = None,
+                 gpu: bool = False):
         from . import Limits
 
         self.staged_dir = Path(staged_dir)

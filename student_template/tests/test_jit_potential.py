@@ -1,12 +1,22 @@
 """Public tests for ``assignments/jit_potential.py`` (a subset of the graded checks)."""
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from assignments import jit_potential as student
 from fixture_inputs import load_fixture
-from public_helpers import assert_close, assert_dtype, count_compiles
+from jaxgrade_diagnosis import TWO_BODY_POTENTIAL_FIX, potential_verdict
+from public_helpers import assert_close, assert_dtype, count_compiles, graded_as, require
 
 FIXTURE = load_fixture("jit_potential")
+
+
+@graded_as("Two unit masses 2 apart: W = -1/2")
+def test_two_body_potential():
+    x, m = jnp.asarray([[1.0, 0.0, 0.0], [-1.0, 0.0, 0.0]]), jnp.ones(2)
+    W = np.asarray(student.potential_energy_jit(x, m, 0.0, 1.0))
+    require(potential_verdict(W, -0.5, G=1.0, tolerance=1e-12, law_fix=TWO_BODY_POTENTIAL_FIX,
+                              what="potential_energy_jit of unit masses at (+1,0,0), (-1,0,0), G = 1, eps2 = 0"))
 
 
 def test_two_body_energies():

@@ -1,10 +1,15 @@
-"""Public tests for ``assignments/vmap_forces.py`` (a subset of the graded checks)."""
+"""Public tests for ``assignments/vmap_forces.py`` (a subset of the graded checks).
+
+The value tests run the graded checks' own verdicts (``jaxgrade_diagnosis``).
+"""
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from assignments import vmap_forces as student
 from fixture_inputs import load_fixture
-from public_helpers import assert_close, assert_dtype, assert_finite, equation_count
+from jaxgrade_diagnosis import PAIR_FORCE_FIX, VMAP_SUM_FIX, forces_verdict
+from public_helpers import assert_close, assert_dtype, assert_finite, equation_count, graded_as, require
 
 FIXTURE = load_fixture("vmap_forces")
 
@@ -13,26 +18,31 @@ FIXTURE = load_fixture("vmap_forces")
 vmap_forces = jax.jit(student.vmap_forces)
 
 
-def test_pair_force_of_two_unit_masses():
+@graded_as("pair_force matches the reference for single pairs (float64)")
+def test_pair_force_matches_reference():
     x_i, x_j = jnp.asarray([1.0, 0.0, 0.0]), jnp.asarray([-1.0, 0.0, 0.0])
-    unsoftened = student.pair_force(x_i, x_j, 1.0, 1.0, eps2=0.0, G=1.0)
-    assert_close(unsoftened, [-0.25, 0.0, 0.0], what="pair_force on (+1,0,0) from (-1,0,0), unit masses",
-                 tolerance=1e-12, fix="F_ij = -G m_i m_j (x_i - x_j) / |x_i - x_j|^3 points from i towards j.")
+    unsoftened = np.asarray(student.pair_force(x_i, x_j, 1.0, 1.0, eps2=0.0, G=1.0))
+    require(forces_verdict(unsoftened, [-0.25, 0.0, 0.0], G=1.0, tolerance=1e-12, law_fix=PAIR_FORCE_FIX,
+                           what="pair_force on (+1,0,0) from (-1,0,0), unit masses (G = 1, eps2 = 0)"))
     softened = student.pair_force(x_i, x_j, 1.0, 1.0, eps2=1.0, G=1.0)
     assert_close(softened, [-2.0 / 5.0**1.5, 0.0, 0.0], what="pair_force with eps2 = 1",
                  tolerance=1e-12, fix="Soften with (|x_i - x_j|^2 + eps2)^(3/2) and nothing else.")
-
-
-def test_matches_reference_values():
     x, m = jnp.asarray(FIXTURE["x"]), jnp.asarray(FIXTURE["m"])
     eps2, G = float(FIXTURE["eps2"]), float(FIXTURE["G"])
-    assert_close(student.pair_force(x[0], x[1], m[0], m[1], eps2=eps2, G=G), FIXTURE["pair_force_01"],
-                 what="pair_force(x[0], x[1], ...)", tolerance=1e-10)
-    assert_close(vmap_forces(x, m, eps2, G), FIXTURE["forces"],
-                 what=f"vmap_forces at eps2 = {eps2}", tolerance=1e-10)
-    assert_close(vmap_forces(x, m, 0.0, G), FIXTURE["forces_eps0"],
-                 what="vmap_forces at eps2 = 0", tolerance=1e-10,
-                 fix="Exclude i == j by index before dividing (the double-`where` trick).")
+    seen = np.asarray(student.pair_force(x[0], x[1], m[0], m[1], eps2=eps2, G=G))
+    require(forces_verdict(seen, FIXTURE["pair_force_01"], G=G, tolerance=1e-10, law_fix=PAIR_FORCE_FIX,
+                           what=f"pair_force(x[0], x[1], m[0], m[1]) (N = 8, eps2 = {eps2}, G = {G})"))
+
+
+@graded_as("vmap_forces matches the reference on random systems (float64)")
+def test_matches_reference_values():
+    x, m = jnp.asarray(FIXTURE["x"]), jnp.asarray(FIXTURE["m"])
+    G = float(FIXTURE["G"])
+    for eps2, suffix in ((float(FIXTURE["eps2"]), ""), (0.0, "_eps0")):
+        seen = np.asarray(vmap_forces(x, m, eps2, G))
+        require(forces_verdict(seen, FIXTURE[f"forces{suffix}"], G=G, m=FIXTURE["m"], tolerance=1e-10,
+                               law_fix=VMAP_SUM_FIX,
+                               what=f"vmap_forces (N = 8, eps2 = {eps2}, G = {G}), index (particle, axis)"))
 
 
 def test_float32_in_float32_out():

@@ -65,7 +65,8 @@ def _step_change(step):
         x, v = jnp.asarray(phase.x), jnp.asarray(phase.v)
         ref = reference.leapfrog_step(reference.State(x, v), 0.01, accel)
         seen = step(x, v, 0.01, accel)
-    return [(np.asarray(s) - start, np.asarray(r) - start) for s, r, start in zip(seen, (ref.x, ref.v), (phase.x, phase.v))]
+    pairs = zip(seen, (ref.x, ref.v), (phase.x, phase.v))
+    return [(np.asarray(s) - start, np.asarray(r) - start) for s, r, start in pairs]
 
 
 @pytest.mark.parametrize("mistake", [m[0] for m in diagnosis.KNOWN_MISTAKES], ids=lambda f: f.__name__)

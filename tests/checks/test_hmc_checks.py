@@ -131,8 +131,9 @@ def test_a_step_that_rejects_non_finite_starts_is_caught_and_named():
     case = checks.outside_prior_case()
     with fx.reference_x64():
         keys = jnp.stack([jax.random.PRNGKey(seed) for seed in case.seeds])
+        starts = jnp.asarray(np.stack(case.thetas))
         thetas, accepted = support._variant_steps(
-            "finite start only", keys, jnp.asarray(np.stack(case.thetas)), case.log_prob, case.step_size, case.n_leapfrog
+            "finite start only", keys, starts, case.log_prob, case.step_size, case.n_leapfrog
         )
     seen = support.StepResults(thetas=np.asarray(thetas), accepted=np.asarray(accepted))
     with pytest.raises(Exception) as caught:

@@ -23,7 +23,7 @@ import jax.numpy as jnp
 
 
 def energy(x, k):
-    """Softened inverse-distance energy of consecutive points; x (N,) -> scalar."""
+    """Springs between consecutive points, rest length 0: k sum (x_{i+1} - x_i)^2; x (N,) -> scalar."""
     gaps = jnp.diff(x)
     return k * jnp.sum(gaps**2)
 
@@ -74,8 +74,12 @@ GATE = p.values_gate("energy", [X], check="energy values", fix="E = k sum gaps^2
 
 def test_values_pass_and_a_factor_is_named():
     assert "matches the reference" in p.require_matches_reference(context(REFERENCE), "energy", [X], fix="-")
+    doubled = context(REFERENCE.replace("k * jnp", "2 * k * jnp"))
+    grad = [{"kind": "grad", "argnums": 0}]  # derivatives against the reference's, for autodiff by behaviour
+    passed = p.require_matches_reference(context(REFERENCE), "energy", [X], fix="-", transforms=grad)
+    assert "jax.grad(energy)" in passed
     with pytest.raises(Fail, match="2 times the reference"):
-        p.require_matches_reference(context(REFERENCE.replace("k * jnp", "2 * k * jnp")), "energy", [X], fix="-")
+        p.require_matches_reference(doubled, "energy", [X], fix="-", transforms=grad)
 
 
 def test_reference64_keeps_float64_with_x64_off():

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from autograder.checks import ASSIGNMENTS
+from autograder.generate.rules import MIN_PUBLIC_TESTS, PUBLIC_TEST_KEYWORDS
 
 REPO = Path(__file__).resolve().parents[2]
 TEMPLATE = REPO / "student_template"
@@ -61,7 +62,7 @@ def reference_outcomes(tmp_path_factory):
 
 
 def test_every_public_test_fails_on_the_stubs_as_not_implemented(stub_outcomes):
-    assert len(stub_outcomes) >= 4 * len(ASSIGNMENTS)
+    assert len(stub_outcomes) >= MIN_PUBLIC_TESTS * len(ASSIGNMENTS)
     for test_id, message in stub_outcomes.items():
         assert message is not None and message != "skipped", f"{test_id} passed on an unchanged stub"
         assert "Not implemented yet" in message, f"{test_id} failed without saying so:\n{message[:800]}"
@@ -78,9 +79,10 @@ def test_every_public_test_passes_on_the_references(reference_outcomes, stub_out
 @pytest.mark.parametrize("name", ASSIGNMENTS)
 def test_each_assignment_checks_values_and_dtypes(name, stub_outcomes):
     tests = [test_id.split("::")[-1] for test_id in stub_outcomes if test_id.startswith(f"tests.test_{name}::")]
-    assert any("reference" in test for test in tests), f"{name}: no test compares with the fixture"
-    assert any("float32" in test for test in tests), f"{name}: no float32-in, float32-out test"
-    assert len(tests) >= 4, f"{name}: only {tests}"
+    # The rules of autograder/generate/rules.py (docs/authoring.md), held here on the tests pytest collected.
+    for word in PUBLIC_TEST_KEYWORDS:  # "reference": compares with the fixture; "float32": float32 in, out
+        assert any(word in test for test in tests), f"{name}: no test with {word!r} in its name"
+    assert len(tests) >= MIN_PUBLIC_TESTS, f"{name}: only {tests}"
 
 
 # Typical mistakes, made by editing the references. Each must fail the named

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from autograder import catalog
 from autograder.checks import load_registry
 
 REPO = Path(__file__).resolve().parents[2]
@@ -91,11 +92,19 @@ def test_each_failure_fits_on_one_screen(case, local_reports):
         assert not any(re.match(r"^(>|E )\s", line) for line in lines), f"{name} shows source or locals:\n{report}"
 
 
-def test_every_public_check_has_a_local_twin():
-    """Each check marked public in a registry is mirrored by a public test marked ``graded_as`` it."""
-    for assignment in ("grad_forces", "scan_integrator"):
-        public = {check.name for check in load_registry(assignment).checks if check.public}
-        assert _twins(assignment) == public, f"{assignment}: public checks {public}, local twins {_twins(assignment)}"
+# Public checks whose evidence needs the sandbox's own probes (jax.export, a fresh
+# PRNG stream) have local tests of the same property but not the same verdict yet.
+NOT_YET_TWINNED = {"jit_potential", "hmc", "dtype_audit"}
+
+
+@pytest.mark.parametrize("assignment", catalog.assignment_names())
+def test_every_public_check_has_a_local_twin(assignment):
+    """A public test marked ``graded_as`` names a public check; each public check has such a twin."""
+    public = {check.name for check in load_registry(assignment).checks if check.public}
+    twins = _twins(assignment)
+    assert twins <= public, f"{assignment}: graded_as names checks that are not public: {twins - public}"
+    if assignment not in NOT_YET_TWINNED:
+        assert twins == public, f"{assignment}: public checks without a local twin: {public - twins}"
 
 
 def _twins(assignment: str) -> set[str]:

@@ -151,3 +151,13 @@ def test_the_wrong_case_fails_as_its_expect_json_says(scaffolded, tmp_path):
     assert sorted(n for n, t in tests.items() if t["score"] < t["max_score"]) == sorted(expect["failed"])
     for name, words in expect["says"].items():
         assert words in tests[name]["output"], tests[name]["output"]
+
+
+def test_generated_python_passes_the_project_linter(scaffolded):
+    root, _, _ = scaffolded
+    ruff = Path(sys.executable).parent / "ruff"
+    if not ruff.is_file():
+        pytest.skip("ruff is not installed in this environment")
+    files = [f"autograder/checks/{NAME}.py", f"solutions/{NAME}.py", f"solutions/public_tests/test_{NAME}.py"]
+    done = subprocess.run([str(ruff), "check", "--no-cache", *files], cwd=root, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout

@@ -65,6 +65,7 @@ def graded_with_gpu_flag(tmp_path_factory):
     return json.loads(path.read_text()), time.perf_counter() - started
 
 
+@pytest.mark.slow
 def test_gpu_flag_without_a_gpu_reports_the_tier_not_run(graded_with_gpu_flag):
     results, seconds = graded_with_gpu_flag
     gpu = _gpu_test(results)
@@ -76,6 +77,7 @@ def test_gpu_flag_without_a_gpu_reports_the_tier_not_run(graded_with_gpu_flag):
     others = [t for t in results["tests"] if t is not gpu]
     assert f"{len(others)} of {len(results['tests'])} checks passed" in results["output"], results["output"]
     assert "not run: no GPU visible inside the sandbox" in results["output"]
+    assert "NOT RUN GPU tier" in results["output"], "the hidden-checks summary must not call it a mistake to fix"
     tier = results["extra_data"]["gpu_tier"]
     assert tier["ran"] is False and tier["devices"] and all(d["platform"] == "cpu" for d in tier["devices"])
     assert results["extra_data"]["protections"]["gpu_mode"]["active"], "the sandbox ran in GPU mode"

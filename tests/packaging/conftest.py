@@ -10,11 +10,12 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from autograder import vocabulary
 from autograder.packaging.bundle import PACKAGING_DIR, PROJECT_ROOT
 
 SCHEMA_PATH = PACKAGING_DIR / "gradescope_results.schema.json"
 # Grading as root drops student code to another user; `student` exists only on Gradescope.
-RUN_AS = "nobody" if os.geteuid() == 0 else ""
+RUN_AS = vocabulary.RUN_AS if os.geteuid() == 0 else ""
 
 
 @pytest.fixture(scope="session")

@@ -1,14 +1,17 @@
 """GPU mode of the sandbox, checked on a CPU: what it opens, what it leaves alone,
 and that it is off unless the GPU tier is graded. (No GPU has run these; docs/gpu.md.)"""
+import errno
 import inspect
+import json
 import os
 import subprocess
 import sys
 
 import pytest
 
-from autograder.sandbox import describe_protections, fs_policy, gpu, seccomp, spawn
+from autograder.sandbox import describe_protections, fs_policy, gpu, kill_everything, landlock, release, seccomp, spawn
 from autograder.sandbox.session import ChildSession
+from tests.sandbox.conftest import SMALL
 from tests.sandbox.test_seccomp_filter import ALLOW, run_filter
 
 IOCTL = {"x86_64": 16, "aarch64": 29}  # the ioctl system call's number
@@ -44,16 +47,18 @@ def test_gpu_mode_is_off_by_default(tmp_path):
     assert inspect.signature(ChildSession).parameters["gpu"].default is False
     config = _config(tmp_path, gpu_mode=False)
     assert config["gpu"] is False and config["gpu_grants"] is None
-    opened = [p for p in config["landlock"]["read_write"] if "nvidia" in p]
+    opened = [p for p in config["landlock"]["read_write"] + config["landlock"]["devices"] if "nvidia" in p]
     assert not opened, f"expected no NVIDIA path writable outside GPU mode, saw {opened}"
+    assert config["landlock"]["devices"] == []
     assert "XLA_PYTHON_CLIENT_MEM_FRACTION" not in config["env"]
 
 
 def test_gpu_mode_opens_the_nvidia_nodes_and_driver_paths_and_nothing_else(tmp_path, fake_driver):
     plain, with_gpu = _config(tmp_path, gpu_mode=False), _config(tmp_path, gpu_mode=True)
-    added_rw = set(with_gpu["landlock"]["read_write"]) - set(plain["landlock"]["read_write"])
-    assert added_rw == set(fake_driver["devices"]), f"expected exactly the NVIDIA nodes writable, saw {added_rw}"
-    assert fake_driver["other_device"] not in with_gpu["landlock"]["read_write"]
+    assert with_gpu["landlock"]["read_write"] == plain["landlock"]["read_write"]
+    devices = with_gpu["landlock"]["devices"]
+    assert devices == fake_driver["devices"], f"expected exactly the NVIDIA nodes opened, saw {devices}"
+    assert fake_driver["other_device"] not in devices
     readable = with_gpu["landlock"]["read_execute"]
     assert any(fake_driver["sys"].startswith(p) for p in readable), f"expected {fake_driver['sys']} readable"
     assert any(fake_driver["cuda_libs"].startswith(p) for p in readable), "expected the CUDA wheels readable"
@@ -103,3 +108,50 @@ def test_gpu_mode_lifts_an_inherited_address_space_limit():
     folder = os.path.dirname(gpu.__file__)
     out = subprocess.run([sys.executable, "-I", "-S", "-c", code, folder], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["True", "True"], out.stdout + out.stderr
+
+
+_OPEN_DEVICE = """
+import errno, fcntl, json, os, sys, termios
+path, out = sys.argv[1], sys.argv[2]
+try:
+    fd = os.open(path, os.O_RDWR)
+except OSError as error:
+    result = {"open": error.errno}
+else:
+    try:
+        fcntl.ioctl(fd, termios.FIONREAD, b"\\0" * 4)
+        result = {"open": 0, "ioctl": 0}
+    except OSError as error:
+        result = {"open": 0, "ioctl": error.errno}
+with open(out, "w") as fh:
+    json.dump(result, fh)
+"""
+
+
+@pytest.mark.skipif(landlock.abi_version() < 5 or not os.path.exists("/dev/full"),
+                    reason="needs Landlock ABI >= 5 (device ioctls) and /dev/full as a stand-in device")
+@pytest.mark.parametrize("gpu_mode", [False, True])
+def test_landlock_opens_a_device_with_its_ioctls_only_in_gpu_mode(work_dir, sandbox_uid, monkeypatch, gpu_mode):
+    """/dev/full stands in for /dev/nvidia0: a character device the sandbox otherwise keeps closed."""
+    monkeypatch.setattr(gpu, "DEVICE_PATTERNS", ("/dev/full",))
+    scratch = work_dir / "scratch"
+    scratch.mkdir()
+    (scratch / "child.py").write_text(_OPEN_DEVICE)
+    proc, report = spawn.spawn_child(
+        argv=[sys.executable, "-I", str(scratch / "child.py"), "/dev/full", str(scratch / "result.json")],
+        scratch=scratch, env={}, limits=SMALL, stdout_path=work_dir / "out.txt", stderr_path=work_dir / "err.txt",
+        run_as=str(sandbox_uid) if sandbox_uid is not None else None, gpu_mode=gpu_mode)
+    try:
+        proc.wait(timeout=60)
+    finally:
+        kill_everything(proc.pid, uid=report["separate_user"].get("uid"))
+        release(report)
+    assert report["landlock_filesystem"]["active"], report["landlock_filesystem"]
+    result = json.loads((scratch / "result.json").read_text())
+    if gpu_mode:
+        assert result["open"] == 0, f"expected GPU mode to open the device read-write, got errno {result['open']}"
+        assert result["ioctl"] != errno.EACCES, "expected the device's ioctls allowed (the device may say ENOTTY)"
+        assert report["gpu_mode"]["devices"] == ["/dev/full"]
+    else:
+        assert result["open"] == errno.EACCES, f"expected the device closed outside GPU mode, got {result}"
+        assert "gpu_mode" not in report

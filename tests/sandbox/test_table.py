@@ -104,7 +104,9 @@ def test_root_child_is_stopped_by_the_cgroup_alone(work_dir):
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, f"the driver failed:\n{done.stderr[-2000:]}"
     seen = json.loads(done.stdout)
-    limit = seen["report"]["process_limit"]
+    user, limit = seen["report"]["separate_user"], seen["report"]["process_limit"]
+    assert not user["active"] and user["detail"].startswith("WARNING") and "root" in user["detail"], (
+        f"expected a loud warning that student code runs as root, saw {user}")
     assert limit["active"] and "pids.max" in limit["detail"] and "RLIMIT_NPROC" not in limit["detail"], limit
     assert seen["pids"] < NPROC, f"expected the cgroup to stop the bomb below {NPROC}, it made {seen['pids']}"
     assert seen["survivors"] == [], f"expected every bomb process gone, survivors: {seen['survivors']}"

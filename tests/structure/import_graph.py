@@ -29,6 +29,8 @@ def _load_time_imports(tree: ast.Module):
         node = pending.pop()
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             yield node
+        elif isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            pending.extend(node.orelse)  # the body runs only under a type checker
         elif isinstance(node, (ast.If, ast.Try, ast.With)):
             for field in ("body", "orelse", "finalbody", "handlers"):
                 pending.extend(getattr(node, field, []))

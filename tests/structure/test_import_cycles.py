@@ -32,3 +32,5 @@ def test_a_cycle_through_a_relative_import_is_found(tmp_path):
     assert find_cycle(import_graph(package)) == ["pkg.a", "pkg.b", "pkg.a"]
     (package / "b.py").write_text("def later():\n    from . import a\n")
     assert find_cycle(import_graph(package)) is None
+    (package / "b.py").write_text("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from . import a\n")
+    assert find_cycle(import_graph(package)) is None, "an import only a type checker runs makes no cycle"
