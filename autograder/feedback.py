@@ -162,7 +162,8 @@ def compare_arrays(seen, expected, *, what: str, tolerance: float, fix: str = ""
     worst_idx = tuple(int(i) for i in worst)
     lines = [
         f"{what}: max-normalised error {err:.3e} exceeds the tolerance {tolerance:.1e}.",
-        f"  worst element {worst_idx}: expected {np.asarray(expected)[worst_idx].item()!r}, seen {seen[worst_idx].item()!r}",
+        f"  worst element {worst_idx}: expected {np.asarray(expected)[worst_idx].item()!r}, "
+        f"seen {seen[worst_idx].item()!r}",
         f"  expected: {_fmt(expected)}",
         f"  seen:     {_fmt(seen)}",
     ]

@@ -145,7 +145,8 @@ def hidden_summary(checks, mode: str = vocabulary.HIDDEN_FEEDBACK) -> str:
     if mode == "off" or not hidden:
         return ""
     when = _WHEN_SHOWN.get(hidden[0].visibility, "later")
-    heading = f"Hidden checks: {sum(c.passed for c in hidden)} of {len(hidden)} passed (their inputs and details: {when})."
+    passed = sum(c.passed for c in hidden)
+    heading = f"Hidden checks: {passed} of {len(hidden)} passed (their inputs and details: {when})."
     lines = [heading]
     for check in hidden:
         points = f"{_points(check.score)}/{_points(check.max_score)}"

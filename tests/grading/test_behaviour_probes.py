@@ -192,3 +192,19 @@ def test_untrusted_programs_with_external_calls_are_refused():
                                                'stablehlo.custom_call @lapack_dgetrf(%0)') != ""
     text = '  %0 = stablehlo.add %a, %b : tensor<f64> loc(#loc3)\n#loc3 = loc("stablehlo.mul")'
     assert evidence.operation_histogram(text) == {"stablehlo.add": 1}
+
+
+def test_recorder_sees_forces_that_do_not_come_from_pair_force():
+    module = _module("""
+        def vmap_forces(x, m, eps2=0.0, G=1.0):
+            over_j = jax.vmap(pair_force, (None, 0, None, 0, None, None))
+            _ = jax.vmap(over_j, (0, None, 0, None, None, None))(x, x, m, m, eps2 + 1.0, G)  # run, thrown away
+            d = x[:, None, :] - x[None, :, :]
+            r2 = jnp.sum(d**2, axis=-1) + eps2 + jnp.eye(x.shape[0])
+            w = jnp.where(jnp.eye(x.shape[0], dtype=bool), 0.0, r2**-1.5)
+            return -G * jnp.einsum("ij,ijk->ik", m[:, None] * m[None, :] * w, d)
+    """)
+    recorded = get("forces_with_recorded_pair_force")(module, X, M, EPS2, G, 3.0)
+    assert max(recorded["levels"]) == 2
+    own = np.asarray(module.vmap_forces(X, M, EPS2, G))
+    assert evidence.relative_difference(recorded["forces"], own) < 1e-12  # unscaled: not pair_force's forces
