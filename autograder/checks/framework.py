@@ -7,6 +7,7 @@ success message or raises :class:`Fail` with a message that teaches.
 """
 from __future__ import annotations
 
+import functools
 import math
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -211,6 +212,15 @@ def _gate_problem(exc: BaseException) -> tuple[str, str]:
     return "does not compute the expected values yet", explain_failure(exc)
 
 
+@functools.lru_cache(maxsize=None)
+def _functions_defined_in(reference: ModuleType | None) -> frozenset[str]:
+    """Names of the functions a reference module defines: the student functions a request can name."""
+    if reference is None:
+        return frozenset()
+    return frozenset(name for name, value in vars(reference).items()
+                     if callable(value) and getattr(value, "__module__", None) == reference.__name__)
+
+
 # -- the context a check runs in ----------------------------------------------
 @dataclass
 class Context:
@@ -249,9 +259,7 @@ class Context:
 
     def _request(self, request: dict, timeout: float | None):
         # A student function that used up its budget once is not called again (session.py).
-        known = {name for name, value in vars(self.reference).items()
-                 if callable(value) and getattr(value, "__module__", None) == self.reference.__name__}
-        functions = student_functions(request, known)
+        functions = student_functions(request, _functions_defined_in(self.reference))
         return codec.decode_value(self.session.request(request, timeout=timeout or self.budget, functions=functions))
 
     def reference64(self, function: str, *args, transforms: tuple = (), **kwargs):
