@@ -33,7 +33,9 @@ def main():
 @main.command()
 @click.argument("submission", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @assignment_option
-@click.option("--results", "results_path", required=True, type=click.Path(path_type=Path), help="Where to write results.json.")
+@click.option(
+    "--results", "results_path", required=True, type=click.Path(path_type=Path), help="Where to write results.json."
+)
 @click.option("--run-as", default=default_of(grade_submission, "run_as"), show_default=True,
               help="Unprivileged user for student code when grading as root.")
 @click.option("--budget", default=default_of(grade_submission, "budget"), show_default=True,
@@ -147,16 +149,27 @@ def new(name, title, root):
 @click.option("--csv", "csv_path", required=True, type=click.Path(path_type=Path), help="Gradebook CSV to write.")
 @click.option("--jobs", "-j", default=default_of(batch_grade_batch, "jobs"),
               help="Parallel graders (default: one per core).")
-@click.option("--results-dir", type=click.Path(path_type=Path), default=None, help="Per-student results and logs (default: <csv stem>-results beside the CSV).")
+@click.option(
+    "--results-dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Per-student results and logs (default: <csv stem>-results beside the CSV).",
+)
 @click.option(
     "--run-as",
     default=default_of(batch_grade_batch, "run_as"),
     show_default=True,
-    help="When grading as root: the first uid student code runs as, one per parallel grader (61000, 61001, ...; no accounts needed). A user name works with --jobs 1.",
+    help="When grading as root: the first uid student code runs as, one per parallel grader "
+    "(61000, 61001, ...; no accounts needed). A user name works with --jobs 1.",
 )
 @click.option("--budget", default=default_of(batch_grade_batch, "budget"), show_default=True,
               help="Seconds per graded call, compilation included.")
-@click.option("--timeout", default=None, type=float, help="Seconds for one whole grading (default: from --budget and the number of checks).")
+@click.option(
+    "--timeout",
+    default=None,
+    type=float,
+    help="Seconds for one whole grading (default: from --budget and the number of checks).",
+)
 @click.option(
     "--gpu",
     is_flag=True,
@@ -227,7 +240,9 @@ def build_otter(names, out):
 
 @build.command("gpu-workflow")
 @click.argument("names", nargs=-1, type=click.Choice(ASSIGNMENTS + ("all",)))
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path(".github/workflows"), show_default=True)
+@click.option(
+    "--out", type=click.Path(file_okay=False, path_type=Path), default=Path(".github/workflows"), show_default=True
+)
 def build_gpu_workflow(names, out):
     """Write a GitHub Actions workflow that grades the class on a self-hosted `gpu` runner (docs/gpu.md)."""
     from .packaging.gpu_workflow import write_gpu_workflow

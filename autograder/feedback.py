@@ -65,7 +65,9 @@ _HINTS = {
         "Your code imports a module the grader does not have. Use only jax, numpy "
         "and the standard library, and import your own helpers as `assignments.<name>`."
     ),
-    "SyntaxError": "Python could not parse your file: fix the line the message names (run `python -m py_compile` on it).",
+    "SyntaxError": (
+        "Python could not parse your file: fix the line the message names (run `python -m py_compile` on it)."
+    ),
     "RecursionError": "The call recursed without end; check your loop/recursion exit.",
 }
 
@@ -145,7 +147,8 @@ def compare_arrays(seen, expected, *, what: str, tolerance: float, fix: str = ""
     try:
         seen = np.asarray(seen, dtype=np.float64 if not np.iscomplexobj(expected) else np.complex128)
     except (TypeError, ValueError):
-        return f"{what}: expected an array of shape {expected.shape}, got something that is not numeric ({type(seen).__name__})."
+        return (f"{what}: expected an array of shape {expected.shape}, got something that is not numeric "
+                f"({type(seen).__name__}).")
     if seen.shape != expected.shape:
         return (
             f"{what}: expected shape {expected.shape}, got shape {seen.shape}. "
@@ -154,7 +157,8 @@ def compare_arrays(seen, expected, *, what: str, tolerance: float, fix: str = ""
     if not np.all(np.isfinite(seen)) and np.all(np.isfinite(expected)):
         bad = np.argwhere(~np.isfinite(seen))
         where = tuple(int(i) for i in bad[0]) if bad.size else ()
-        return f"{what}: got NaN/inf at index {where} where the reference is finite ({_fmt(np.asarray(expected)[where] if where else expected)}). " + nan_hint()
+        reference_value = _fmt(np.asarray(expected)[where] if where else expected)
+        return f"{what}: got NaN/inf at index {where} where the reference is finite ({reference_value}). " + nan_hint()
     err = max_normalised_error(seen, expected)
     if err <= tolerance:
         return None

@@ -31,7 +31,8 @@ def _visibility(check: framework.Check, hidden_visibility: str) -> str:
 def _run_check(check: framework.Check, ctx: framework.Context, visibility: str) -> results_mod.CheckResult:
     def result(score, output, status=None, max_score=check.points):
         return results_mod.CheckResult(
-            name=check.name, score=score, max_score=max_score, output=output, visibility=visibility, tags=check.tags, status=status
+            name=check.name, score=score, max_score=max_score, output=output, visibility=visibility, tags=check.tags,
+            status=status,
         )
 
     try:
@@ -78,7 +79,9 @@ def grade_submission(
         try:
             staged = stage_submission(submission=Path(submission), module=assignment, dest=Path(stage_dir))
         except SubmissionNotFound as exc:
-            outcome = results_mod.crash_outcome(assignment=assignment, check_specs=specs, reason=str(exc), extra_data=extra)
+            outcome = results_mod.crash_outcome(
+                assignment=assignment, check_specs=specs, reason=str(exc), extra_data=extra
+            )
             return _finish(outcome, results_path, started)
         session = ChildSession(staged_dir=staged.package_root, limits=limits, run_as=run_as, gpu=gpu_tier is not None)
         try:
@@ -98,14 +101,18 @@ def grade_submission(
         output_tail = session.output_tail()
         session.discard_output()
         if output_tail:
-            outcome = dataclasses.replace(outcome, output=outcome.output + "\n\nWhat your code printed:\n" + output_tail)
+            outcome = dataclasses.replace(
+                outcome, output=outcome.output + "\n\nWhat your code printed:\n" + output_tail
+            )
         return _finish(outcome, results_path, started)
 
 
 def _grade_staged(*, session, staged_source, assignment, registry, specs, budget, gpu_tier, extra,
                   hidden_feedback=HIDDEN_FEEDBACK):
     reference = importlib.import_module(f"solutions.{assignment}")
-    ctx = framework.Context(assignment=assignment, session=session, reference=reference, source=staged_source, budget=budget)
+    ctx = framework.Context(
+        assignment=assignment, session=session, reference=reference, source=staged_source, budget=budget
+    )
     try:
         # Starting the child pays for Python and JAX imports before the student's own
         # import runs; on a loaded machine that alone can take seconds, so allow double.

@@ -90,13 +90,19 @@ def possible_score(results: dict) -> float:
     return round(sum(float(t["max_score"]) for t in results["tests"]), 6)
 
 
-def crash_outcome(*, assignment: str, check_specs, reason: str, execution_time: float = 0.0, extra_data=None) -> GradingOutcome:
+def crash_outcome(
+    *, assignment: str, check_specs, reason: str, execution_time: float = 0.0, extra_data=None
+) -> GradingOutcome:
     """Every check failed for one reason (no submission, import error, ...)."""
     checks = [
-        CheckResult(name=spec.name, score=0.0, max_score=spec.points, output=reason, visibility=visibility, tags=spec.tags)
+        CheckResult(
+            name=spec.name, score=0.0, max_score=spec.points, output=reason, visibility=visibility, tags=spec.tags
+        )
         for spec, visibility in check_specs
     ]
-    return GradingOutcome(assignment=assignment, checks=checks, output=reason, execution_time=execution_time, extra_data=extra_data or {})
+    return GradingOutcome(
+        assignment=assignment, checks=checks, output=reason, execution_time=execution_time, extra_data=extra_data or {}
+    )
 
 
 # -- the visible summary of the hidden checks --------------------------------------

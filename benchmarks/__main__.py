@@ -22,9 +22,12 @@ def _parse_args(argv=None):
     parser.add_argument("--quick", action="store_true", help="smaller sizes and fewer repeats (smoke run)")
     parser.add_argument("--plan", choices=sorted(PLANS), help="named plan (overrides --quick)")
     parser.add_argument(
-        "--out", help=f"results folder (default: {RESULTS_DIR} for the full plan, a subfolder named after the plan otherwise)"
+        "--out",
+        help=f"results folder (default: {RESULTS_DIR} for the full plan, a subfolder named after the plan otherwise)",
     )
-    parser.add_argument("--grading-json", default=GRADING_PATH, help=f"grading benchmark results to include (default: {GRADING_PATH})")
+    parser.add_argument(
+        "--grading-json", default=GRADING_PATH, help=f"grading benchmark results to include (default: {GRADING_PATH})"
+    )
     parser.add_argument("--only", nargs="+", choices=SECTION_KEYS[:-1], help="run only these claim groups")
     return parser.parse_args(argv)
 

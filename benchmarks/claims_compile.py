@@ -159,7 +159,9 @@ def _verdicts(raw_by_backend):
         Verdict(
             claim,
             expected,
-            *backend_cells(raw_by_backend, lambda raw, value=value, text=text: _listing(raw, lambda entry: text(value(entry)))),
+            *backend_cells(
+                raw_by_backend, lambda raw, value=value, text=text: _listing(raw, lambda entry: text(value(entry)))
+            ),
             judge(_all_values(raw_by_backend, value), low=low, high=high),
         )
         for claim, expected, value, text, low, high in rows
@@ -180,7 +182,8 @@ def compile_section(*, plan, raw_by_backend):
                     assignment,
                     entry["what"],
                     format_seconds(first["first_s"]),
-                    f"{format_seconds(first['compile_s'])} ({first['compiles']} compile{'s' if first['compiles'] != 1 else ''})",
+                    f"{format_seconds(first['compile_s'])} "
+                    f"({first['compiles']} compile{'s' if first['compiles'] != 1 else ''})",
                     format_seconds(first["trace_s"]),
                     format_timing(entry["later"]),
                     format_ratio(entry["first_over_later"]),

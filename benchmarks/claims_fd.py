@@ -102,7 +102,9 @@ def _force_verdicts(raw_by_backend):
     n, d, calls = cpu["n"], cpu["d"], cpu["potential_calls"]
     numpy_speedup = _fd_over(cpu, "numpy_fd", "grad")
     speedups = [numpy_speedup] + [_fd_over(raw["forces"], "jax_fd", "grad") for raw in raw_by_backend.values()]
-    jax_cpu, jax_gpu = backend_cells(raw_by_backend, lambda raw: format_ratio(_fd_over(raw["forces"], "jax_fd", "grad")))
+    jax_cpu, jax_gpu = backend_cells(
+        raw_by_backend, lambda raw: format_ratio(_fd_over(raw["forces"], "jax_fd", "grad"))
+    )
     return [
         Verdict(
             f"potential calls for FD forces, N = {n}",
@@ -133,7 +135,9 @@ def _posterior_verdict(raw_by_backend):
     speedups = [_fd_over(raw["posterior"], "fd", "grad") for raw in raw_by_backend.values()]
     cpu, gpu = backend_cells(raw_by_backend, lambda raw: format_ratio(_fd_over(raw["posterior"], "fd", "grad")))
     d = raw_by_backend["cpu"]["posterior"]["d"]
-    return Verdict(f"HMC: FD gradient time / jit(grad) time, d = {d}", "~100×", cpu, gpu, judge(speedups, low=50, high=200))
+    return Verdict(
+        f"HMC: FD gradient time / jit(grad) time, d = {d}", "~100×", cpu, gpu, judge(speedups, low=50, high=200)
+    )
 
 
 def _rows(raw_by_backend):
@@ -141,7 +145,16 @@ def _rows(raw_by_backend):
     for backend, raw in raw_by_backend.items():
         forces, posterior = raw["forces"], raw["posterior"]
         label = f"forces, N = {forces['n']}"
-        rows.append((backend, label, "grad (jitted, one call)", format_timing(forces["grad"]), "1×", f"{forces['grad_error']:.1e}"))
+        rows.append(
+            (
+                backend,
+                label,
+                "grad (jitted, one call)",
+                format_timing(forces["grad"]),
+                "1×",
+                f"{forces['grad_error']:.1e}",
+            )
+        )
         for method, fd_key, error_key in (
             ("FD, jitted potential", "jax_fd", "jax_fd_error"),
             ("FD, NumPy potential", "numpy_fd", "numpy_fd_error"),
@@ -152,7 +165,16 @@ def _rows(raw_by_backend):
         label = f"log posterior gradient, d = {posterior['d']}"
         rows.append((backend, label, "jit(grad(log_posterior))", format_timing(posterior["grad"]), "1×", "—"))
         ratio = format_ratio(_fd_over(posterior, "fd", "grad"))
-        rows.append((backend, label, "FD, jitted log_posterior", format_timing(posterior["fd"]), ratio, f"{posterior['fd_error']:.1e} (vs grad)"))
+        rows.append(
+            (
+                backend,
+                label,
+                "FD, jitted log_posterior",
+                format_timing(posterior["fd"]),
+                ratio,
+                f"{posterior['fd_error']:.1e} (vs grad)",
+            )
+        )
     return rows
 
 

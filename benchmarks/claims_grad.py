@@ -79,7 +79,9 @@ def grad_cost_section(*, plan, raw_by_backend):
             _case(raw, n, name)["grad_over_potential"] for raw in raw_by_backend.values() for name in DTYPES
         ]
         cpu, gpu = backend_cells(raw_by_backend, ratios)
-        verdicts.append(Verdict(f"grad / potential time, N = {n}", "~3× (2–4×)", cpu, gpu, judge(values, low=2, high=4)))
+        verdicts.append(
+            Verdict(f"grad / potential time, N = {n}", "~3× (2–4×)", cpu, gpu, judge(values, low=2, high=4))
+        )
 
     n_big = max(plan.grad_sizes)
 

@@ -46,7 +46,9 @@ def _sum_sin_examples(*, plan, device):
             plan=plan,
             device=device,
         )
-        examples.append({"example": "sum(x**2 + sin(x))", "size": f"{plan.jit_elements:,} elements", "dtype": dtype_name, **timings})
+        examples.append(
+            {"example": "sum(x**2 + sin(x))", "size": f"{plan.jit_elements:,} elements", "dtype": dtype_name, **timings}
+        )
     return examples
 
 
@@ -65,7 +67,14 @@ def _pair_potential_examples(*, plan, device):
             plan=plan,
             device=device,
         )
-        examples.append({"example": "pairwise potential, broadcast", "size": f"N = {plan.jit_pair_size}", "dtype": dtype_name, **timings})
+        examples.append(
+            {
+                "example": "pairwise potential, broadcast",
+                "size": f"N = {plan.jit_pair_size}",
+                "dtype": dtype_name,
+                **timings,
+            }
+        )
     return examples
 
 
@@ -128,7 +137,11 @@ def _verdicts(raw_by_backend):
                 "5–50× vs NumPy",
                 cpu,
                 gpu,
-                judge([numpy_s / raw["examples"][index]["jit"]["median_s"] for raw in raw_by_backend.values()], low=5, high=50),
+                judge(
+                    [numpy_s / raw["examples"][index]["jit"]["median_s"] for raw in raw_by_backend.values()],
+                    low=5,
+                    high=50,
+                ),
             )
         )
     return verdicts

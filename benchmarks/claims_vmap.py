@@ -56,7 +56,9 @@ def _jax_md_forces_fn():
 
 def measure_forces(*, plan, device):
     vmap_jit = jax.jit(vmap_forces)
-    jax_md_forces, jax_md_reason = _jax_md_forces_fn() if plan.use_jax_md else (None, "not measured: disabled in this plan")
+    jax_md_forces, jax_md_reason = (
+        _jax_md_forces_fn() if plan.use_jax_md else (None, "not measured: disabled in this plan")
+    )
     smallest = min(plan.force_sizes)
     x_small, m_small = random_positions(n=smallest)
     loop_reference_s = time_once(python_loop_forces, x_small, m_small, EPS2) if is_cpu(device) else None
@@ -77,7 +79,9 @@ def measure_forces(*, plan, device):
         times = time_side_by_side(calls, repeats=plan.repeats, min_repeat_s=plan.min_repeat_s)
         case.update({label: timing.as_dict() for label, timing in times.items()})
         if is_cpu(device):
-            case["python_loops"] = _time_python_loops(x, m, plan=plan, reference_s=loop_reference_s, reference_n=smallest)
+            case["python_loops"] = _time_python_loops(
+                x, m, plan=plan, reference_s=loop_reference_s, reference_n=smallest
+            )
             if "skipped" not in case["python_loops"] and n == smallest:
                 case["errors"]["python_loops"] = max_relative_error(python_loop_forces(x, m, EPS2), reference)
         cases.append(case)
@@ -112,31 +116,30 @@ def _speedup_text(cpu_case, case, baseline):
 def _verdicts(raw_by_backend):
     cpu_cases = raw_by_backend["cpu"]["cases"]
     verdicts = []
-    for baseline, expected, low, high in (("python_loops", "100–500× (on GPU, N = 100)", 100, 500), ("numpy", "10–50×", 10, 50)):
+    for baseline, expected, low, high in (
+        ("python_loops", "100–500× (on GPU, N = 100)", 100, 500),
+        ("numpy", "10–50×", 10, 50),
+    ):
         for index, cpu_case in enumerate(cpu_cases):
             if baseline == "python_loops" and index > 0:
                 continue  # the reading's loop claim is about its smallest case, N = 100
-            cpu, gpu = backend_cells(
-                raw_by_backend, lambda raw, index=index: _speedup_text(cpu_cases[index], raw["cases"][index], baseline)
-            )
+
+            def speedup(raw, index=index, baseline=baseline):  # binds this iteration's index and baseline
+                return _speedup_text(cpu_cases[index], raw["cases"][index], baseline)
+
+            cpu, gpu = backend_cells(raw_by_backend, speedup)
             baseline_s = _seconds(cpu_case, baseline)
-            values = [baseline_s / _seconds(raw["cases"][index], "vmap") for raw in raw_by_backend.values()] if baseline_s else []
-            verdicts.append(
-                Verdict(
-                    f"double vmap vs {METHOD_LABELS[baseline]}, N = {cpu_case['n']}",
-                    expected,
-                    cpu,
-                    gpu,
-                    judge(values, low=low, high=high),
-                )
-            )
+            values = ([baseline_s / _seconds(raw["cases"][index], "vmap") for raw in raw_by_backend.values()]
+                      if baseline_s else [])
+            verdicts.append(Verdict(f"double vmap vs {METHOD_LABELS[baseline]}, N = {cpu_case['n']}", expected,
+                                    cpu, gpu, judge(values, low=low, high=high)))
     return verdicts
 
 
 def forces_section(*, plan, raw_by_backend):
     rows = []
     for backend, raw in raw_by_backend.items():
-        for index, case in enumerate(raw["cases"]):
+        for case in raw["cases"]:
             errors = ", ".join(f"{METHOD_LABELS[name]} {error:.1e}" for name, error in case["errors"].items())
             rows.append((backend, case["n"], *(_cell(case, method) for method in METHODS), errors))
     cpu_raw = raw_by_backend["cpu"]

@@ -33,7 +33,9 @@ def _rows_and_notes(data):
     if isinstance(data, list):
         return data, []
     budget = data.get("budget_s")
-    rows = [dict(row, budget_s=row.get("budget_s", budget)) if budget is not None else row for row in data.get("rows", [])]
+    rows = [
+        dict(row, budget_s=row.get("budget_s", budget)) if budget is not None else row for row in data.get("rows", [])
+    ]
     notes = list(data.get("notes", []))
     if data.get("machine"):
         notes.insert(0, f"Measured on: {data['machine']}.")
@@ -100,7 +102,13 @@ def grading_section(*, path):
         title="Grading latency per assignment",
         reading="Course spec: each graded call has a budget stated in the handout (30–90 s, compilation included).",
         verdicts=[Verdict(CLAIM, EXPECTED, summary, GPU_CELL, status)],
-        tables=[Table(f"From `{os.path.basename(path)}`", tuple(columns), [tuple(_cell(key, row.get(key)) for key in columns) for row in rows])],
+        tables=[
+            Table(
+                f"From `{os.path.basename(path)}`",
+                tuple(columns),
+                [tuple(_cell(key, row.get(key)) for key in columns) for row in rows],
+            )
+        ],
         notes=notes,
         figures=[],
         raw={"status": "measured", "rows": rows},

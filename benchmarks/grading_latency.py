@@ -28,7 +28,9 @@ import json, resource, sys, time
 from pathlib import Path
 start = time.perf_counter()
 from autograder.grading import grade_submission
-data = grade_submission(submission=Path(sys.argv[1]), assignment=sys.argv[2], results_path=Path(sys.argv[3]), run_gpu_checks=False)
+data = grade_submission(
+    submission=Path(sys.argv[1]), assignment=sys.argv[2], results_path=Path(sys.argv[3]), run_gpu_checks=False
+)
 wall = time.perf_counter() - start
 max_score = sum(t["max_score"] for t in data["tests"])
 print(json.dumps({"wall_s": wall, "score": data["score"], "max_score": max_score,
@@ -57,7 +59,8 @@ calls = {
 }
 # An assignment without a call here (a new one) gets the import-only floor.
 jax.block_until_ready(calls.get(sys.argv[1], lambda: None)())
-print(json.dumps({"wall_s": time.perf_counter() - start, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"wall_s": time.perf_counter() - start, "peak_mb": peak_mb}))
 """
 
 
@@ -98,7 +101,10 @@ def machine() -> str:
     import os
     import platform
 
-    model = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), platform.processor())
+    model = next(
+        (line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")),
+        platform.processor(),
+    )
     return f"{model}, {os.cpu_count()} cores, Python {platform.python_version()}"
 
 
@@ -106,10 +112,12 @@ def to_markdown(rows: list[dict], where: str) -> str:
     lines = [
         "# Grading latency per assignment",
         "",
-        f"Machine: {where}. Medians of the repeats; peaks are maxima. Targets: <= {TARGET_SECONDS:g} s and <= {TARGET_MB:g} MB "
+        f"Machine: {where}. Medians of the repeats; peaks are maxima. "
+        f"Targets: <= {TARGET_SECONDS:g} s and <= {TARGET_MB:g} MB "
         "(parent + child) per assignment. The floor is a fresh process that imports JAX and calls the reference once.",
         "",
-        "| assignment | score | grading wall (s) | floor wall (s) | grading / floor | parent peak (MB) | child peak (MB) | parent + child (MB) | floor peak (MB) |",
+        "| assignment | score | grading wall (s) | floor wall (s) | grading / floor | parent peak (MB) "
+        "| child peak (MB) | parent + child (MB) | floor peak (MB) |",
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for r in rows:

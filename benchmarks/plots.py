@@ -42,12 +42,32 @@ def plot_grad_cost(raw_by_backend, path):
             cases = [case for case in raw["cases"] if case["dtype"] == dtype]
             sizes = [case["n"] for case in cases]
             style = BACKEND_STYLE[backend]
-            times.plot(sizes, [case["potential"]["median_s"] for case in cases], style + "o", label=f"potential {dtype} ({backend})")
-            times.plot(sizes, [case["grad"]["median_s"] for case in cases], style + "s", label=f"grad {dtype} ({backend})")
-            ratios.plot(sizes, [case["grad_over_potential"] for case in cases], style + "o", label=f"{dtype} ({backend})")
-    times.set(xscale="log", yscale="log", xlabel="particles N", ylabel="time per call (s)", title="Jitted potential and grad forces")
+            times.plot(
+                sizes,
+                [case["potential"]["median_s"] for case in cases],
+                style + "o",
+                label=f"potential {dtype} ({backend})",
+            )
+            times.plot(
+                sizes, [case["grad"]["median_s"] for case in cases], style + "s", label=f"grad {dtype} ({backend})"
+            )
+            ratios.plot(
+                sizes, [case["grad_over_potential"] for case in cases], style + "o", label=f"{dtype} ({backend})"
+            )
+    times.set(
+        xscale="log",
+        yscale="log",
+        xlabel="particles N",
+        ylabel="time per call (s)",
+        title="Jitted potential and grad forces",
+    )
     ratios.axhspan(2, 4, color="green", alpha=0.12, label="reading: 2–4×")
-    ratios.set(xscale="log", xlabel="particles N", ylabel="grad time / potential time", title="Cost of grad in potential evaluations")
+    ratios.set(
+        xscale="log",
+        xlabel="particles N",
+        ylabel="grad time / potential time",
+        title="Cost of grad in potential evaluations",
+    )
     ratios.set_ylim(bottom=0)
     for axis in (times, ratios):
         axis.legend(fontsize=8)
@@ -133,7 +153,13 @@ def _plot_drift(axis, raw_by_backend, labels):
                 means = np.asarray(next(run for run in runs if run["factor"] == 1)["orbit_means"])
                 drift = np.abs(means[1:] - means[0])
                 orbits = np.arange(2, len(means) + 1)
-                axis.plot(orbits, np.maximum(drift, 1e-18), BACKEND_STYLE[backend] + markers[system], ms=3, label=f"{labels[system]}, {dtype}")
+                axis.plot(
+                    orbits,
+                    np.maximum(drift, 1e-18),
+                    BACKEND_STYLE[backend] + markers[system],
+                    ms=3,
+                    label=f"{labels[system]}, {dtype}",
+                )
     axis.set(yscale="log", xlabel="orbit k (Plummer: crossing time)", ylabel="|⟨ΔE/E⟩ₖ − ⟨ΔE/E⟩₁|")
     axis.set_title("Orbit-averaged secular drift")
 

@@ -151,7 +151,7 @@ def report_json(*, sections, machine, plan, wall_s, generated):
 
 def write_report(*, out_dir, sections, machine, plan, wall_s, stem="course_claims"):
     """Write ``<stem>.md`` and ``<stem>.json`` into ``out_dir``; return both paths."""
-    generated = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    generated = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     common = dict(sections=sections, machine=machine, plan=plan, wall_s=wall_s, generated=generated)
     markdown_path = os.path.join(out_dir, f"{stem}.md")
     json_path = os.path.join(out_dir, f"{stem}.json")

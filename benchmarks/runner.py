@@ -8,7 +8,8 @@ import os
 import sys
 import time
 import traceback
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple
 
 import jax
 
@@ -41,7 +42,13 @@ class ClaimGroup(NamedTuple):
 
 
 CLAIM_GROUPS = (
-    ClaimGroup("grad_cost", "Reverse-mode grad cost", claims_grad.measure_grad_cost, claims_grad.grad_cost_section, {"grad_cost.png": "plot_grad_cost"}),
+    ClaimGroup(
+        "grad_cost",
+        "Reverse-mode grad cost",
+        claims_grad.measure_grad_cost,
+        claims_grad.grad_cost_section,
+        {"grad_cost.png": "plot_grad_cost"},
+    ),
     ClaimGroup(
         "finite_differences",
         "Finite-difference forces",
@@ -49,8 +56,20 @@ CLAIM_GROUPS = (
         claims_fd.finite_differences_section,
         {"finite_differences.png": "plot_finite_differences"},
     ),
-    ClaimGroup("jit_speedup", "jit speed-ups", claims_jit.measure_jit, claims_jit.jit_section, {"jit_speedup.png": "plot_jit_speedup"}),
-    ClaimGroup("vmap_forces", "Double-vmap forces", claims_vmap.measure_forces, claims_vmap.forces_section, {"forces_scaling.png": "plot_forces_scaling"}),
+    ClaimGroup(
+        "jit_speedup",
+        "jit speed-ups",
+        claims_jit.measure_jit,
+        claims_jit.jit_section,
+        {"jit_speedup.png": "plot_jit_speedup"},
+    ),
+    ClaimGroup(
+        "vmap_forces",
+        "Double-vmap forces",
+        claims_vmap.measure_forces,
+        claims_vmap.forces_section,
+        {"forces_scaling.png": "plot_forces_scaling"},
+    ),
     ClaimGroup(
         "leapfrog_precision",
         "Leapfrog energy error",
@@ -139,6 +158,8 @@ def run_benchmarks(*, plan, out_dir=RESULTS_DIR, grading_path=GRADING_PATH, only
     sections.append(grading_section(path=grading_path))
     wall_s = time.perf_counter() - start
     machine["load_average_at_end"] = load_average()
-    markdown_path, json_path = write_report(out_dir=out_dir, sections=sections, machine=machine, plan=plan, wall_s=wall_s)
+    markdown_path, json_path = write_report(
+        out_dir=out_dir, sections=sections, machine=machine, plan=plan, wall_s=wall_s
+    )
     log(f"wrote {markdown_path} and {json_path} ({wall_s:.0f} s)")
     return sections, markdown_path, json_path

@@ -20,7 +20,9 @@ def _ci_blocks() -> list[str]:
     definition = script[script.index("block() {"):script.index("\nfor n in")]
     blocks = []
     for n in (1, 2):
-        done = subprocess.run(["bash", "-c", f"{definition}\nblock {n}"], cwd=ROOT, capture_output=True, text=True, check=True)
+        done = subprocess.run(
+            ["bash", "-c", f"{definition}\nblock {n}"], cwd=ROOT, capture_output=True, text=True, check=True
+        )
         blocks.append(done.stdout)
     return blocks
 

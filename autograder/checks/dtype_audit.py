@@ -15,14 +15,15 @@ import functools
 import jax
 import numpy as np
 
+from .. import diagnosis_pytrees as shared
 from ..sandbox.session import ChildError, StudentError
 from .dynamics_fixtures import reference_x64
 from .framework import CheckRegistry, Fail, Gate, NotShown, draw_examples
 from .pytree_examples import (
     describe_leaves,
+    flat_leaves,
     half_precision_mix,
     host_state,
-    flat_leaves,
     numpy_and_python_trees,
     pytrees,
     simulation_state,
@@ -66,18 +67,12 @@ def _read_audit(reports) -> list:
         fields = set(report) if getattr(report, "type_name", None) else set()
         if not {"path", "shape", "dtype", "weak_type"} <= fields:
             raise Fail(
-                f"audit_dtypes should return LeafReport NamedTuples (path, shape, dtype, weak_type); got {report!r:.150}. "
+                "audit_dtypes should return LeafReport NamedTuples (path, shape, dtype, weak_type); "
+                f"got {report!r:.150}. "
                 "Build each entry with `LeafReport(path=..., shape=..., dtype=..., weak_type=...)`."
             )
-        rows.append((report["path"], _as_shape(report["shape"]), report["dtype"], report["weak_type"]))
+        rows.append((report["path"], shared.as_shape(report["shape"]), report["dtype"], report["weak_type"]))
     return rows
-
-
-def _as_shape(shape):
-    try:
-        return tuple(int(n) for n in shape)
-    except (TypeError, ValueError):
-        return shape
 
 
 def _expected_audit(reference, node) -> list:
@@ -85,40 +80,31 @@ def _expected_audit(reference, node) -> list:
 
 
 def _first_mismatch(seen: list, expected: list, node, *, columns: slice, names: tuple) -> str | None:
-    if len(seen) != len(expected):
-        return (
-            f"expected {len(expected)} entries (one per leaf, None and empty containers have no leaves), got "
-            f"{len(seen)}. Flatten with `jax.tree_util.tree_flatten_with_path(tree)`."
-        )
-    leaves = describe_leaves(node)
-    for i, (s, e) in enumerate(zip(seen, expected)):
-        if tuple(s[columns]) != tuple(e[columns]):
-            got = ", ".join(f"{n}={v!r}" for n, v in zip(names, s[columns]))
-            want = ", ".join(f"{n}={v!r}" for n, v in zip(names, e[columns]))
-            return f"leaf {i} ({leaves[i]}, path {e[0]}): expected {want}; got {got}."
-    return None
+    return shared.first_mismatch(seen, expected, describe_leaves(node), columns=columns, names=names)
 
 
-@REGISTRY.check("audit_dtypes: one LeafReport per leaf with the right shape, dtype and weak_type", points=2, public=True)
+@REGISTRY.check(
+    "audit_dtypes: one LeafReport per leaf with the right shape, dtype and weak_type", points=2, public=True
+)
 def audit_fields(ctx):
     for node, seen in zip(examples(), _student_audits(ctx)):
-        problem = _first_mismatch(seen, _expected_audit(ctx.reference, node), node, columns=slice(1, 4), names=("shape", "dtype", "weak_type"))
-        if problem:
-            raise Fail(
-                f"audit_dtypes: {problem}\nHow to fix: look at each leaf through `a = jnp.asarray(leaf)` (that is how "
-                "JAX sees Python scalars and NumPy arrays): `shape=a.shape`, `dtype=str(a.dtype)`, "
-                "`weak_type=bool(a.weak_type)` (True for Python scalars)."
-            )
+        # The verdict and its diagnosis are shared with the public test (autograder/diagnosis_pytrees.py).
+        message = shared.audit_fields_verdict(seen, _expected_audit(ctx.reference, node), describe_leaves(node))
+        if message is not None:
+            raise Fail(message)
     return f"Shapes, dtypes and weak types match on {len(examples())} pytrees."
 
 
 @REGISTRY.check("audit_dtypes: paths are jax.tree_util.keystr of each leaf's key path", points=1)
 def audit_paths(ctx):
     for node, seen in zip(examples(), _student_audits(ctx)):
-        problem = _first_mismatch(seen, _expected_audit(ctx.reference, node), node, columns=slice(0, 1), names=("path",))
+        problem = _first_mismatch(
+            seen, _expected_audit(ctx.reference, node), node, columns=slice(0, 1), names=("path",)
+        )
         if problem:
             raise Fail(
-                f"audit_dtypes: {problem}\nHow to fix: `for key_path, leaf in jax.tree_util.tree_flatten_with_path(tree)[0]`, "
+                f"audit_dtypes: {problem}\n"
+                "How to fix: `for key_path, leaf in jax.tree_util.tree_flatten_with_path(tree)[0]`, "
                 "then `path = jax.tree_util.keystr(key_path)`, which writes dict keys as ['x'], list and tuple "
                 "positions as [0] and NamedTuple fields as .x, joined with nothing in between."
             )
@@ -126,7 +112,9 @@ def audit_paths(ctx):
 
 
 # -- low_precision_paths ----------------------------------------------------------------
-@REGISTRY.check("low_precision_paths lists the floating and complex leaves narrower than min_bits (64, 32, 16)", points=1.5)
+@REGISTRY.check(
+    "low_precision_paths lists the floating and complex leaves narrower than min_bits (64, 32, 16)", points=1.5
+)
 def low_precision(ctx):
     reference = ctx.reference
     try:
@@ -135,7 +123,11 @@ def low_precision(ctx):
         student_paths = None
     for index, node in enumerate(examples()):
         ref_paths = [row[0] for row in _expected_audit(ctx.reference, node)]
-        own = [row[0] for row in student_paths[index]] if student_paths and len(student_paths[index]) == len(ref_paths) else None
+        own = (
+            [row[0] for row in student_paths[index]]
+            if student_paths and len(student_paths[index]) == len(ref_paths)
+            else None
+        )
         for bits in MIN_BITS:
             expected = _reference(reference.low_precision_paths, node, bits)
             seen = ctx.call("low_precision_paths", to_child(node), min_bits=bits)
@@ -145,7 +137,8 @@ def low_precision(ctx):
                 leaves = dict(zip(ref_paths, describe_leaves(node)))
                 listed = "; ".join(f"{p}: {leaves[p]}" for p in expected) or "none"
                 raise Fail(
-                    f"low_precision_paths(tree, min_bits={bits}): expected {expected}, got {seen}.\n  The leaves to list: {listed}.\n"
+                    f"low_precision_paths(tree, min_bits={bits}): expected {expected}, got {seen}.\n"
+                    f"  The leaves to list: {listed}.\n"
                     "How to fix: a leaf counts when `jnp.asarray(leaf).dtype` is real floating (bfloat16 too: use "
                     "`jnp.issubdtype(dtype, jnp.floating)`, not NumPy's) or complex "
                     "(`jnp.issubdtype(dtype, jnp.complexfloating)`) and `jnp.finfo(dtype).bits < min_bits` (complex64 "
@@ -157,7 +150,11 @@ def low_precision(ctx):
 # -- promote_floats ----------------------------------------------------------------------
 def _student_promotions(ctx) -> dict:
     def run():
-        return {(i, to): ctx.program("promote_to", to_child(node), to) for i, node in enumerate(examples()) for to in PROMOTE_TO}
+        return {
+            (i, to): ctx.program("promote_to", to_child(node), to)
+            for i, node in enumerate(examples())
+            for to in PROMOTE_TO
+        }
 
     return ctx.remember("promotions", run)
 
@@ -165,7 +162,9 @@ def _student_promotions(ctx) -> dict:
 def _expected_promotion(reference, node, to):
     with reference_x64():
         tree = to_parent(node)
-        result = reference.promote_floats(tree) if to is None else reference.promote_floats(tree, getattr(jax.numpy, to))
+        result = (
+            reference.promote_floats(tree) if to is None else reference.promote_floats(tree, getattr(jax.numpy, to))
+        )
         return result, [np.asarray(leaf) for leaf in jax.tree_util.tree_leaves(result)]
 
 
@@ -190,7 +189,8 @@ def _compare_promoted_leaves(ctx, *, inexact: bool, fix: str) -> int:
             if got.dtype != want.dtype or got.shape != want.shape or not np.array_equal(got, want):
                 target = "the default dtype" if to is None else to
                 raise Fail(
-                    f"promote_floats to {target}, leaf {i} ({descriptions[i]}): expected {want.dtype} {want.tolist()!r:.120}; "
+                    f"promote_floats to {target}, leaf {i} ({descriptions[i]}): "
+                    f"expected {want.dtype} {want.tolist()!r:.120}; "
                     f"got {got.dtype} {got.tolist()!r:.120}.\nHow to fix: {fix}"
                 )
     return compared
@@ -224,7 +224,9 @@ PROMOTES = Gate(
 )
 
 
-@REGISTRY.check("promote_floats casts real floating leaves to dtype and complex leaves to the matching complex dtype", points=1.5)
+@REGISTRY.check(
+    "promote_floats casts real floating leaves to dtype and complex leaves to the matching complex dtype", points=1.5
+)
 def promote_inexact(ctx):
     count = _compare_promoted_leaves(
         ctx, inexact=True,
@@ -289,12 +291,10 @@ X64_TRACKS = Gate(
 @REGISTRY.check("x64_enabled() is True while 64-bit mode is on", points=0.5, public=True)
 def x64_on(ctx):
     ctx.require(X64_TRACKS)
-    for label, seen in (
-        ("with jax_enable_x64 switched on (as the grader runs)", _x64_seen(ctx, None)),
-        ("inside `with jax.enable_x64(True):`", _x64_seen(ctx, True)),
-    ):
-        if not _is_bool(seen, True):
-            raise Fail(f"x64_enabled() {label}: expected True, got {seen!r:.80}. Return `bool(jax.config.jax_enable_x64)`.")
+    for label, seen in zip(shared.X64_ON_LABELS, (_x64_seen(ctx, None), _x64_seen(ctx, True))):
+        message = shared.x64_on_verdict(seen, label)  # shared with the public test
+        if message is not None:
+            raise Fail(message)
     return "True with 64-bit mode on."
 
 
@@ -312,14 +312,12 @@ def x64_off_in_context(ctx):
     return "False inside jax.enable_x64(False)."
 
 
-def _is_bool(value, expected: bool) -> bool:
-    array = np.asarray(value) if not isinstance(value, bool) else None
-    if array is not None and (array.shape != () or array.dtype != np.bool_):
-        return False
-    return bool(value) is expected
+_is_bool = shared.is_bool
 
 
-@REGISTRY.check("audit_dtypes with 64-bit mode off reports the dtypes JAX sees (NumPy float64 as float32, int64 as int32)", points=1)
+@REGISTRY.check(
+    "audit_dtypes with 64-bit mode off reports the dtypes JAX sees (NumPy float64 as float32, int64 as int32)", points=1
+)
 def audit_without_x64(ctx):
     reference = ctx.reference
     nodes = [host_state(), *draw_examples(numpy_and_python_trees(), count=5, seed=77)]

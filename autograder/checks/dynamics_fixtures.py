@@ -43,7 +43,7 @@ def kepler_accel(x):
     return _KEPLER(x)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def harmonic_accel(omega2: float):
     """a = -omega^2 x; cached so the reference's static accel_fn stays one object."""
     return targets.harmonic(omega2)

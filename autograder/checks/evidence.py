@@ -32,6 +32,7 @@ from typing import NamedTuple
 import jax
 import numpy as np
 
+from .. import diagnosis
 from ..child import exporting
 from .framework import Fail
 
@@ -160,5 +161,4 @@ def relative_difference(seen, expected) -> float:
 
 def summarize_failures(evidence: Evidence) -> str:
     """One line per failed route, for feedback."""
-    lines = (f"  - {name}: {message.splitlines()[0] if message else ''}"[:400] for name, message in evidence.failures)
-    return "\n".join(lines)
+    return diagnosis.export_failures_text(evidence.failures)

@@ -8,11 +8,10 @@ success message or raises :class:`Fail` with a message that teaches.
 from __future__ import annotations
 
 import functools
-import math
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from types import ModuleType
-from typing import Callable
 
 import numpy as np
 
@@ -27,6 +26,7 @@ from ..sandbox.session import (
     student_functions,
 )
 from ..vocabulary import CALL_BUDGET_SECONDS as DEFAULT_BUDGET_SECONDS  # defined once, in vocabulary
+from .arguments import Attr, Construct, Key, NamedTupleValue, NumpyArray, Target, encode_arg
 
 
 class Fail(Exception):
@@ -71,7 +71,7 @@ class CheckRegistry:
     def max_score(self) -> float:
         return sum(c.points for c in self.checks)
 
-    def for_grading(self, *, gpu_tier: bool) -> "CheckRegistry":
+    def for_grading(self, *, gpu_tier: bool) -> CheckRegistry:
         """The checks one deployment grades: the GPU tier is in or out for every row alike.
 
         Whether the GPU tier counts is the instructor's choice (``--gpu``), never
@@ -81,90 +81,6 @@ class CheckRegistry:
         chosen = CheckRegistry(self.assignment)
         chosen.checks = [c for c in self.checks if gpu_tier or not c.gpu]
         return chosen
-
-
-# -- argument references ------------------------------------------------------
-@dataclass(frozen=True)
-class Attr:
-    """An attribute of a student module, e.g. ``Attr("State")``."""
-
-    name: str
-    module: str | None = None
-
-
-@dataclass(frozen=True)
-class Target:
-    """A callable built in the child from ``child/targets.py``."""
-
-    name: str
-    params: dict = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Construct:
-    """``fn(*args, **kwargs)`` evaluated in the child, e.g. ``Construct(Attr("State"), (x, v))``."""
-
-    fn: object
-    args: tuple = ()
-    kwargs: dict = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Key:
-    """A PRNG key built in the child: legacy ``PRNGKey(seed)`` or typed ``key(seed)``."""
-
-    seed: int
-    typed: bool = False
-
-
-@dataclass(frozen=True)
-class NumpyArray:
-    """An array handed to the student as a NumPy array rather than a JAX array."""
-
-    value: np.ndarray
-
-
-@dataclass(frozen=True)
-class NamedTupleValue:
-    """A NamedTuple instance built in the child (for pytrees)."""
-
-    type_name: str
-    fields: dict
-
-
-def encode_arg(value, module: str):
-    """Encode an argument for the child (see docs/ARCHITECTURE.md, child protocol)."""
-    if isinstance(value, Attr):
-        return {"__attr__": value.name, "module": value.module or module}
-    if isinstance(value, Target):
-        return {"__target__": value.name, "params": {k: encode_arg(v, module) for k, v in value.params.items()}}
-    if isinstance(value, Construct):
-        return {
-            "__call__": encode_arg(value.fn, module),
-            "args": [encode_arg(a, module) for a in value.args],
-            "kwargs": {k: encode_arg(v, module) for k, v in value.kwargs.items()},
-        }
-    if isinstance(value, Key):
-        return {"__key__": int(value.seed), "typed": bool(value.typed)}
-    if isinstance(value, NumpyArray):
-        return {**codec.encode_array(value.value), "kind": "numpy"}
-    if isinstance(value, NamedTupleValue):
-        return {"__namedtuple__": value.type_name, "fields": {k: encode_arg(v, module) for k, v in value.fields.items()}}
-    if isinstance(value, np.dtype) or (isinstance(value, type) and issubclass(value, np.generic)):
-        return {"__dtype__": np.dtype(value).name}
-    if isinstance(value, (np.ndarray, np.generic)):
-        return codec.encode_array(value)
-    if isinstance(value, float) and not math.isfinite(value):
-        return {"__float__": repr(value)}
-    if isinstance(value, tuple):
-        return {"__tuple__": [encode_arg(v, module) for v in value]}
-    if isinstance(value, list):
-        return [encode_arg(v, module) for v in value]
-    if isinstance(value, dict):
-        return {"__dict__": [[encode_arg(k, module), encode_arg(v, module)] for k, v in value.items()]}
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    raise TypeError(f"cannot send {type(value).__name__} to the child")
 
 
 # -- gates: a property counts only once the function computes the quantity ----
@@ -212,7 +128,7 @@ def _gate_problem(exc: BaseException) -> tuple[str, str]:
     return "does not compute the expected values yet", explain_failure(exc)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _functions_defined_in(reference: ModuleType | None) -> frozenset[str]:
     """Names of the functions a reference module defines: the student functions a request can name."""
     if reference is None:
@@ -402,3 +318,11 @@ def explain_failure(exc: BaseException) -> str:
     if isinstance(exc, ChildCrashed):
         return f"The process running your code stopped: {exc}. Checks after this one ran in a fresh process."
     raise TypeError(f"not a check failure: {exc!r}")
+
+
+# Checks import the argument references (arguments.py) from here, with the rest of what they use.
+__all__ = [
+    "DEFAULT_BUDGET_SECONDS", "Attr", "Check", "CheckRegistry", "Construct", "Context", "Fail", "Gate", "Gated", "Key",
+    "NamedTupleValue", "NotShown", "NumpyArray", "Partial", "Target", "as_float_array", "draw_examples", "encode_arg",
+    "explain_failure", "require_close", "require_dtype",
+]

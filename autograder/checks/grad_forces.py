@@ -74,7 +74,9 @@ def _student(ctx, function: str, system: systems.ParticleSystem):
     gets its values graded; ``works_under_jit`` is where that costs points.
     """
     key = (function, system.describe(), system.x.tobytes(), system.m.tobytes())
-    return ctx.remember(key, lambda: as_float_array(_call(ctx, function, system), what=f"{function} ({system.describe()})"))
+    return ctx.remember(
+        key, lambda: as_float_array(_call(ctx, function, system), what=f"{function} ({system.describe()})")
+    )
 
 
 def _call(ctx, function: str, system: systems.ParticleSystem, *, transforms=()):
@@ -96,9 +98,13 @@ def _verify_forces(ctx) -> None:
     """The loose gate: on every softened system of the values check, forces along the true ones."""
     for system in _drawn_systems():
         if system.eps2 > 0:  # eps2 = 0 is the finiteness check's own subject
-            reason = systems.forces_point_wrong_way(_student(ctx, "grad_forces", system), _reference(ctx, "grad_forces", system))
+            reason = systems.forces_point_wrong_way(
+                _student(ctx, "grad_forces", system), _reference(ctx, "grad_forces", system)
+            )
             if reason:
-                raise NotShown("does not compute forces along the gravitational ones", f"{system.describe()}: {reason}.")
+                raise NotShown(
+                    "does not compute forces along the gravitational ones", f"{system.describe()}: {reason}."
+                )
 
 
 FORCES = Gate("grad_forces", _verify_forces, counts="the third-law, float32, eps2 = 0 and jit checks",
@@ -158,7 +164,8 @@ def forces_by_autodiff(ctx):
         what="grad_forces with a marked potential_energy",
     )
     if relative_difference(marked, AUTODIFF_FACTOR * own) <= AUTODIFF_TOLERANCE:
-        return f"grad_forces follows potential_energy's derivative rule: the forces come from jax.grad ({system.describe()})."
+        return ("grad_forces follows potential_energy's derivative rule: the forces come from jax.grad "
+                f"({system.describe()}).")
     unchanged = relative_difference(marked, own) <= AUTODIFF_TOLERANCE
     seen = (
         "your forces did not change at all: they do not come from differentiating potential_energy"
@@ -178,7 +185,11 @@ def forces_by_autodiff(ctx):
 
 def _ratio(seen, reference) -> float:
     reference = np.asarray(reference, dtype=np.float64)
-    return float(np.sum(np.asarray(seen) * reference) / np.sum(reference * reference)) if np.any(reference) else float("nan")
+    return (
+        float(np.sum(np.asarray(seen) * reference) / np.sum(reference * reference))
+        if np.any(reference)
+        else float("nan")
+    )
 
 
 @REGISTRY.check("Newton's third law: the forces on all particles sum to zero", points=1)
@@ -212,7 +223,9 @@ def float32_preserved(ctx):
         for function in ("potential_energy", "grad_forces"):
             seen = ctx.program("call_compiled", function, [single.x, single.m], {"eps2": eps2, "G": G})
             require_dtype(seen, expected="float32", what=f"{function} of float32 inputs (eps2 and G as {kind})")
-            double = systems.ParticleSystem(x=single.x.astype(np.float64), m=single.m.astype(np.float64), eps2=single.eps2, G=single.G)
+            double = systems.ParticleSystem(
+                x=single.x.astype(np.float64), m=single.m.astype(np.float64), eps2=single.eps2, G=single.G
+            )
             own64 = _student(ctx, function, double)
             if function == "grad_forces":
                 _require_plausible_forces(ctx, double, own64)

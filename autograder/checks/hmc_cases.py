@@ -59,11 +59,18 @@ def outside_prior_case() -> StepCase:
     Every decision is far from its threshold (log_ratio is +inf or NaN)."""
     rng = np.random.default_rng(5)
     edges = [np.array([2.08, -1.0]), np.array([-1.08, 0.0]), np.array([0.5, 1.08]), np.array([0.0, -3.08])]
-    starts = [edges[i % 4] + np.array([0.0, 0.3 * rng.normal()]) * (i % 4 < 2) + np.array([0.3 * rng.normal(), 0.0]) * (i % 4 >= 2)
-              for i in range(12)]
+    starts = [
+        edges[i % 4]
+        + np.array([0.0, 0.3 * rng.normal()]) * (i % 4 < 2)
+        + np.array([0.3 * rng.normal(), 0.0]) * (i % 4 >= 2)
+        for i in range(12)
+    ]
     return StepCase(
         label="2-D Gaussian inside a box prior, started outside the box (log-probability -inf)",
-        target=Target("gaussian_in_box", {"mean": GAUSSIAN_MEAN, "precision": GAUSSIAN_PRECISION, "lower": BOX_LOWER, "upper": BOX_UPPER}),
+        target=Target(
+            "gaussian_in_box",
+            {"mean": GAUSSIAN_MEAN, "precision": GAUSSIAN_PRECISION, "lower": BOX_LOWER, "upper": BOX_UPPER},
+        ),
         log_prob=fx.gaussian_in_box_log_prob(GAUSSIAN_MEAN, GAUSSIAN_PRECISION, BOX_LOWER, BOX_UPPER),
         thetas=starts,
         seeds=list(range(300, 312)),
@@ -133,7 +140,7 @@ def chain_bounds() -> dict:
     return {"mean": 0.15, "cov": 0.15}
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def reference_chain(reference):
     with reference_x64():
         log_prob = fx.gaussian_log_prob(GAUSSIAN_MEAN, GAUSSIAN_PRECISION)
@@ -150,7 +157,7 @@ OUTSIDE_PRIOR = np.array([
     [0.0, 0.7], [1.0, 0.7], [0.3, 0.5], [0.3, 0.9],  # the edges (open intervals)
     [-0.1, 0.7], [1.2, 0.7], [0.3, 0.4], [0.3, 1.0], [-0.5, 1.5],
 ])
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def reference_posterior(reference):
     z, mu, cov = jla_data()
     with reference_x64():

@@ -55,7 +55,9 @@ def kepler_energy_error(trajectory: fx.Phase, start: fx.Phase) -> float:
         as_float_array(trajectory.x, what="trajectory.x"), as_float_array(trajectory.v, what="trajectory.v")
     )
     if not np.all(np.isfinite(energies)):
-        raise Fail("The Kepler trajectory holds NaN or inf: the orbit blew up. Check the kicks (dt/2 each) and the drift.")
+        raise Fail(
+            "The Kepler trajectory holds NaN or inf: the orbit blew up. Check the kicks (dt/2 each) and the drift."
+        )
     return float(np.max(np.abs(energies - energy0)) / abs(energy0))
 
 
@@ -68,3 +70,40 @@ def window_drift(energies, *, window_fraction: float = 0.2) -> float:
     energies = np.asarray(energies, dtype=np.float64)
     width = max(1, int(len(energies) * window_fraction))
     return float(abs(energies[-width:].mean() - energies[:width].mean()) / abs(energies[0]))
+
+
+def require_trajectory_convention(trajectory: fx.Phase, phase: fx.Phase, *, expected_shape: tuple) -> None:
+    """Fail unless ``trajectory`` (x of shape (n_steps, N, 3)) holds the states after steps 1..n_steps."""
+    shape = trajectory.x.shape
+    if shape == expected_shape:
+        if np.array_equal(trajectory.x[0], phase.x):
+            raise Fail(
+                "trajectory.x[0] equals the initial positions: the trajectory should hold the states AFTER "
+                "steps 1..n_steps, not start with the initial state. Emit the new state from the scan "
+                "body (`return new_state, new_state`), not the old one."
+            )
+        return
+    hint = ""
+    if shape[:1] == (expected_shape[0] + 1,):
+        hint = (
+            " It has one entry too many: it looks like the initial state was prepended; "
+            "the trajectory holds only the states after steps 1..n_steps."
+        )
+    raise Fail(f"trajectory.x: expected shape {expected_shape} (n_steps, N, 3), got {shape}.{hint}")
+
+
+PROMOTION_FIX = (
+    "A float64 constant promoted the result: write `dt / 2` or `0.5 * dt` with Python floats, never "
+    "`np.float64(...)`, `jnp.float64(...)` or `jnp.asarray(dt, dtype=jnp.float64)`."
+)
+
+
+def require_float32(state: fx.Phase, *, label: str) -> None:
+    """Fail unless both fields of a state the student returned for a float32 input are float32."""
+    for name in ("x", "v"):
+        dtype = str(getattr(state, name).dtype)
+        if dtype != "float32":
+            raise Fail(
+                f"{label}.{name}: expected float32 for a float32 state and a Python float dt, got {dtype}. "
+                f"{PROMOTION_FIX}"
+            )

@@ -72,13 +72,17 @@ def _verify_potential(ctx) -> None:
     for system in _value_systems():
         reason = not_the_same_quantity(_student_potential(ctx, system), _reference_potential(ctx, system), G=system.G)
         if reason:
-            raise NotShown("does not compute the pair potential", f"potential_energy_jit ({system.describe()}): {reason}.")
+            raise NotShown(
+                "does not compute the pair potential", f"potential_energy_jit ({system.describe()}): {reason}."
+            )
 
 
 def _student_total(ctx, system: systems.ParticleSystem):
     """total_energy_jit on ``system`` with deterministic velocities: the raw reply (cached)."""
     key = ("KWE", system.x.tobytes(), system.m.tobytes(), system.eps2, system.G)
-    return ctx.remember(key, lambda: ctx.call("total_energy_jit", system.x, _velocities(system), system.m, system.eps2, system.G))
+    return ctx.remember(
+        key, lambda: ctx.call("total_energy_jit", system.x, _velocities(system), system.m, system.eps2, system.G)
+    )
 
 
 def _verify_total(ctx) -> None:
@@ -92,15 +96,20 @@ def _verify_total(ctx) -> None:
             ctx.reference.total_energy_jit, system.x, _velocities(system), system.m, system.eps2, system.G
         )
         for name, value, expected in (("K", K, expected_K), ("W", W, expected_W), ("E", E, expected_K + expected_W)):
-            reason = not_the_same_quantity(value, expected, G=system.G) if name != "E" else not_the_same_quantity(E, K + W)
+            reason = (
+                not_the_same_quantity(value, expected, G=system.G) if name != "E" else not_the_same_quantity(E, K + W)
+            )
             if reason:
-                raise NotShown("does not compute the energies", f"total_energy_jit ({system.describe()}), {name}: {reason}.")
+                raise NotShown(
+                    "does not compute the energies", f"total_energy_jit ({system.describe()}), {name}: {reason}."
+                )
 
 
 POTENTIAL = Gate("potential_energy_jit", _verify_potential, counts="the jit, compile, size, dtype and gradient checks",
                  fix=f"make potential_energy_jit compute W (see the check {W_CHECK!r}).")
 TOTAL = Gate("total_energy_jit", _verify_total, counts="its compile, size, dtype and jit checks",
-             fix="make total_energy_jit return (K, W, E) (see the check 'total_energy_jit returns (K, W, E) with E = K + W (float64)').")
+             fix="make total_energy_jit return (K, W, E) (see the check "
+                 "'total_energy_jit returns (K, W, E) with E = K + W (float64)').")
 BOTH = (POTENTIAL, TOTAL)
 
 
@@ -113,13 +122,10 @@ def _require_plausible_potential(ctx) -> None:
 def both_jitted(ctx):
     ctx.require(*BOTH)  # a jax.jit of anything (even of a function that only raises) is not the point
     for name in evidence_of.FUNCTIONS:
-        problem = evidence_of.jit_problem(name, _programs(ctx, name))
-        if problem:
-            raise Fail(
-                f"{name}: expected the module attribute to be a jax.jit-compiled function; {problem}.\n"
-                "How to fix: put @jax.jit directly above `def " + name + "`. Calling jax.jit inside a plain "
-                "function does not count: it builds a new compiled program on every call."
-            )
+        # The verdict and its wording are shared with the public test (autograder/diagnosis.py).
+        message = diagnosis.jitted_verdict(name, evidence_of.jit_problem(name, _programs(ctx, name)))
+        if message is not None:
+            raise Fail(message)
     return "Both attributes are jax.jit-compiled (each exported as a jit function and reproduced your results)."
 
 
@@ -145,7 +151,9 @@ def potential_values(ctx):
             "W = -G sum_{i<j} m_i m_j / sqrt(|x_i - x_j|^2 + eps2), each pair once, no self-pairs, "
             "eps2 the only softening."
         )
-        require_close(seen, expected, what=f"potential_energy_jit ({system.describe()})", tolerance=VALUE_TOLERANCE, fix=fix)
+        require_close(
+            seen, expected, what=f"potential_energy_jit ({system.describe()})", tolerance=VALUE_TOLERANCE, fix=fix
+        )
     return f"W matches the reference on {len(_value_systems())} systems (eps2 = 0 included)."
 
 
@@ -155,14 +163,18 @@ def total_energy_values(ctx):
         v = _velocities(system)
         seen = _student_total(ctx, system)
         if not isinstance(seen, (list, tuple)) or len(seen) != 3:
-            raise Fail(f"total_energy_jit: expected a tuple (K, W, E) of three scalars, got {type(seen).__name__} ({seen!r:.200}).")
+            raise Fail("total_energy_jit: expected a tuple (K, W, E) of three scalars, "
+                       f"got {type(seen).__name__} ({seen!r:.200}).")
         K, W, E = (as_float_array(part, what=f"total_energy_jit: {name}") for part, name in zip(seen, "KWE"))
-        expected_K, _, _ = systems.reference64(ctx.reference.total_energy_jit, system.x, v, system.m, system.eps2, system.G)
+        expected_K, _, _ = systems.reference64(
+            ctx.reference.total_energy_jit, system.x, v, system.m, system.eps2, system.G
+        )
         where = f"({system.describe()})"
         require_close(K, expected_K, what=f"K {where}", tolerance=VALUE_TOLERANCE,
                       fix=systems.scale_hint(K, expected_K) or "K = sum_i m_i |v_i|^2 / 2 (mind the 1/2).")
-        require_close(W, _student_potential(ctx, system), what=f"W of total_energy_jit vs your potential_energy_jit {where}",
-                      tolerance=VALUE_TOLERANCE, fix="Compute W in total_energy_jit exactly as potential_energy_jit does (call the same helper).")
+        require_close(W, _student_potential(ctx, system),
+                      what=f"W of total_energy_jit vs your potential_energy_jit {where}", tolerance=VALUE_TOLERANCE,
+                      fix="Compute W in total_energy_jit exactly as potential_energy_jit does (call the same helper).")
         require_close(E, K + W, what=f"E vs your K + W {where}", tolerance=VALUE_TOLERANCE, fix="Return E = K + W.")
     return "K matches the reference; W agrees with potential_energy_jit; E = K + W."
 
@@ -172,7 +184,9 @@ def float32_preserved(ctx):
     _require_plausible_potential(ctx)
     system = next(s for s in _value_systems() if s.n == max(VALUE_SIZES) and s.eps2 > 0).as_dtype(np.float32)
     v32 = _velocities(system).astype(np.float32)
-    double = systems.ParticleSystem(x=system.x.astype(np.float64), m=system.m.astype(np.float64), eps2=system.eps2, G=system.G)
+    double = systems.ParticleSystem(
+        x=system.x.astype(np.float64), m=system.m.astype(np.float64), eps2=system.eps2, G=system.G
+    )
     W32 = ctx.call("potential_energy_jit", system.x, system.m, system.eps2, system.G)
     require_dtype(W32, expected="float32", what="potential_energy_jit of float32 inputs")
     require_close(W32, _student_potential(ctx, double), what="potential_energy_jit in float32 vs your float64 result",
@@ -181,7 +195,8 @@ def float32_preserved(ctx):
     parts64 = ctx.call("total_energy_jit", double.x, v32.astype(np.float64), double.m, double.eps2, double.G)
     for name, part32, part64 in zip("KWE", parts32, parts64):
         require_dtype(part32, expected="float32", what=f"total_energy_jit: {name} of float32 inputs")
-        require_close(part32, as_float_array(part64, what=name), what=f"total_energy_jit: {name} in float32 vs your float64 result",
+        require_close(part32, as_float_array(part64, what=name),
+                      what=f"total_energy_jit: {name} in float32 vs your float64 result",
                       tolerance=FLOAT32_TOLERANCE, fix="Compute in the input's dtype throughout.")
     return "float32 in, float32 out (W, K, E), within 1e-5 of float64."
 
@@ -245,7 +260,8 @@ def finite_gradients_at_zero_softening(ctx):
     system = next(s for s in _value_systems() if s.n == max(VALUE_SIZES) and s.eps2 == 0)
     for argnums, what in ((0, "positions"), (1, "masses")):
         gradient = as_float_array(
-            ctx.call("potential_energy_jit", system.x, system.m, 0.0, system.G, transforms=[{"kind": "grad", "argnums": argnums}]),
+            ctx.call("potential_energy_jit", system.x, system.m, 0.0, system.G,
+                     transforms=[{"kind": "grad", "argnums": argnums}]),
             what=f"jax.grad(potential_energy_jit, argnums={argnums})",
         )
         bad = np.argwhere(~np.isfinite(gradient))

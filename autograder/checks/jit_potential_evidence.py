@@ -15,11 +15,11 @@ they reproduce what the student's function returned for them in the child.
 """
 from __future__ import annotations
 
+from .. import diagnosis
 from . import evidence
 from .framework import Fail
 
 FUNCTIONS = ("potential_energy_jit", "total_energy_jit")
-JITTED = ("jit", "jit_constants")  # routes on which the module attribute exported as itself
 BAKED = ("jit_constants", "constants")  # routes with eps2 and G fixed to numbers
 CONSISTENCY_TOLERANCE = 1e-9  # the same program compiled twice: round-off only
 
@@ -81,19 +81,15 @@ def _require_same(ctx, function, program, system, arrays_of, own_result) -> None
 
 
 def export_failure(function: str, program: evidence.Evidence) -> str:
-    return f"{function} could not be compiled into a program at all:\n" + evidence.summarize_failures(program)
+    return diagnosis.jit_problem(function, None, program.failures)
 
 
 def jit_problem(function: str, programs: dict) -> str | None:
-    """None when the module attribute is a jax.jit function, else why not."""
+    """None when the module attribute is a jax.jit function, else why not (shared with the public test)."""
     for program in programs.values():
-        if program.route is None:
-            return export_failure(function, program)
-        if program.route not in JITTED:
-            return (
-                f"{function} is not itself a jax.jit-compiled function (jax.export accepts only those; it said: "
-                f"{program.failure('jit').splitlines()[0][:200]})"
-            )
+        problem = diagnosis.jit_problem(function, program.route, program.failures)
+        if problem:
+            return problem
     return None
 
 

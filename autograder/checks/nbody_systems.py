@@ -43,7 +43,7 @@ class ParticleSystem:
     def describe(self) -> str:
         return f"N = {self.n}, eps2 = {self.eps2:.4g}, G = {self.G:.4g}"
 
-    def as_dtype(self, dtype) -> "ParticleSystem":
+    def as_dtype(self, dtype) -> ParticleSystem:
         """The same system rounded to ``dtype`` (scalars stay Python floats of the rounded value)."""
         cast = np.dtype(dtype).type
         return ParticleSystem(

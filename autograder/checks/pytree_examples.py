@@ -17,9 +17,12 @@ import ml_dtypes
 import numpy as np
 from hypothesis import strategies as st
 
+from ..diagnosis_pytrees import leaf_description
 from .framework import NamedTupleValue, NumpyArray
 
-DTYPES = ("float16", "bfloat16", "float32", "float64", "complex64", "complex128", "int8", "int32", "int64", "uint8", "bool")
+DTYPES = (
+    "float16", "bfloat16", "float32", "float64", "complex64", "complex128", "int8", "int32", "int64", "uint8", "bool",
+)
 SHAPES = ((), (3,), (2, 2))
 DICT_KEYS = ("x", "v", "mass", "dt", "state", "params", "log_prob", "buffers")
 NAMEDTUPLES = {"State": ("x", "v"), "Params": ("eps2", "G", "steps")}
@@ -33,10 +36,7 @@ class Leaf:
     value: object
 
     def describe(self) -> str:
-        if self.kind == "python":
-            return f"Python {type(self.value).__name__} {self.value!r}"
-        array = np.asarray(self.value)
-        return f"{'JAX' if self.kind == 'jax' else 'NumPy'} {array.dtype} array of shape {array.shape}"
+        return leaf_description(self.kind, self.value)
 
 
 @dataclass(frozen=True)
@@ -105,7 +105,10 @@ def half_precision_mix() -> list:
     """Every 16-bit and complex dtype as both a JAX and a NumPy leaf, next to
     wider floats and small integers."""
     names = ("bfloat16", "float16", "complex64", "complex128", "float32", "int8", "uint8")
-    return [(Leaf("jax", make_array(name, (2,), 10 + i)), Leaf("numpy", make_array(name, (), 20 + i))) for i, name in enumerate(names)]
+    return [
+        (Leaf("jax", make_array(name, (2,), 10 + i)), Leaf("numpy", make_array(name, (), 20 + i)))
+        for i, name in enumerate(names)
+    ]
 
 
 def host_state() -> dict:
@@ -121,11 +124,29 @@ def host_state() -> dict:
 def simulation_state() -> dict:
     """A hand-written tree holding every dtype and container at least once."""
     return {
-        "state": NamedTupleNode("State", (("x", Leaf("jax", make_array("float32", (3,), 1))), ("v", Leaf("numpy", make_array("float64", (3,), 2))))),
-        "params": NamedTupleNode("Params", (("eps2", Leaf("python", 0.01)), ("G", Leaf("jax", make_array("bfloat16", (), 3))), ("steps", Leaf("python", 100)))),
-        "buffers": [Leaf("jax", make_array("float16", (2, 2), 4)), Leaf("numpy", make_array("complex64", (3,), 5)), (Leaf("jax", make_array("complex128", (), 6)), None)],
+        "state": NamedTupleNode(
+            "State",
+            (("x", Leaf("jax", make_array("float32", (3,), 1))), ("v", Leaf("numpy", make_array("float64", (3,), 2)))),
+        ),
+        "params": NamedTupleNode(
+            "Params",
+            (
+                ("eps2", Leaf("python", 0.01)),
+                ("G", Leaf("jax", make_array("bfloat16", (), 3))),
+                ("steps", Leaf("python", 100)),
+            ),
+        ),
+        "buffers": [
+            Leaf("jax", make_array("float16", (2, 2), 4)),
+            Leaf("numpy", make_array("complex64", (3,), 5)),
+            (Leaf("jax", make_array("complex128", (), 6)), None),
+        ],
         "log_prob": Leaf("jax", make_array("float64", (), 7)),
-        "x": {"mask": Leaf("numpy", make_array("bool", (3,), 8)), "index": Leaf("jax", make_array("int32", (3,), 9)), "on": Leaf("python", True)},
+        "x": {
+            "mask": Leaf("numpy", make_array("bool", (3,), 8)),
+            "index": Leaf("jax", make_array("int32", (3,), 9)),
+            "on": Leaf("python", True),
+        },
     }
 
 
@@ -143,7 +164,7 @@ def to_child(node):
     return node  # None: an empty subtree
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _namedtuple_class(name: str, fields: tuple):
     return collections.namedtuple(name, fields)
 
@@ -182,7 +203,10 @@ def structure_of(value):
     if type_name is not None:
         return ("NamedTuple " + type_name, tuple((k, structure_of(v)) for k, v in value.items()))
     if hasattr(value, "_fields"):
-        return ("NamedTuple " + type(value).__name__, tuple((k, structure_of(getattr(value, k))) for k in value._fields))
+        return (
+            "NamedTuple " + type(value).__name__,
+            tuple((k, structure_of(getattr(value, k))) for k in value._fields),
+        )
     if isinstance(value, dict):
         return ("dict", tuple((k, structure_of(value[k])) for k in sorted(value, key=str)))
     if isinstance(value, (list, tuple)):

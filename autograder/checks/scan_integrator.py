@@ -10,6 +10,9 @@ GPU tier) are skipped with a message when that check fails. The short runs
 Numbers: one step and short runs are compared with the reference in float64
 (1e-12, max-normalised); long runs are judged by physics (energy error,
 reversibility), measured the same way on the reference.
+
+What the checks wait on (the physics gates, the scan requirement of the long
+runs) and the student runs those read are in ``scan_integrator_gates.py``.
 """
 from __future__ import annotations
 
@@ -23,111 +26,25 @@ from . import dynamics_fixtures as fx
 from . import energy_drift
 from . import scan_integrator_cases as cases
 from . import scan_integrator_evidence as scan_evidence
-from .framework import CheckRegistry, Fail, Gate, NotShown, Partial, Target, as_float_array, require_close
+from . import scan_integrator_gates as gates
 from .dynamics_fixtures import reference_x64
-from .loose_gates import motion_mismatch
+from .framework import CheckRegistry, Fail, Partial, Target, as_float_array, require_close
 from .integrator_diagnosis import (
+    PROMOTION_FIX,
     compare_state,
-    kepler_energy_error,
+    require_float32,
     require_state,
-    states_close,
-    structure_problem,
+    require_trajectory_convention,
     window_drift,
 )
 
 REGISTRY = CheckRegistry("scan_integrator")
 
-SKIP_MESSAGE = (
-    "Skipped because integrate is not built on lax.scan (see the check \"integrate is built on "
-    "lax.scan\"): this check runs hundreds to thousands of steps, and a Python loop over steps "
-    "would unroll them all and compile for minutes. Build integrate on jax.lax.scan, then this "
-    "check runs."
-)
-
-ONE_STEP_CHECK = "leapfrog_step: one kick-drift-kick step matches the reference (float64)"
-SHORT_RUN_CHECK = "integrate: final state and trajectory match the reference, trajectory holds steps 1..n_steps"
-
-
-# -- gates: the property checks count once the step and the loop do physics -----
-def _one_steps(ctx) -> list:
-    """The student's leapfrog_step on each of cases.one_step_cases(), as Phases (cached)."""
-
-    def run():
-        return [
-            require_state(
-                ctx.call("leapfrog_step", cases.state_arg(phase), dt, target, transforms=cases.JIT_STEP),
-                what=f"leapfrog_step ({label})",
-            )
-            for label, phase, dt, target, _ in cases.one_step_cases()
-        ]
-
-    return ctx.remember("one steps", run)
-
-
-def _short_run(ctx):
-    """integrate on cases.short_cluster() for SHORT_STEPS steps: the raw reply (cached)."""
-    phase, m = cases.short_cluster()
-    return ctx.remember(
-        "short run", lambda: ctx.call("integrate", cases.state_arg(phase), 0.01, cases.SHORT_STEPS, cases.pairwise_target(m, 0.01))
-    )
-
-
-def _verify_step_moves(ctx) -> None:
-    """Loose: x moves along dt * v and v along dt * a, within a factor of 4 (any consistent step passes)."""
-    for (label, phase, dt, _, accel), seen in zip(cases.one_step_cases(), _one_steps(ctx)):
-        expected = cases.reference_step(ctx.reference, phase, dt, accel)
-        for name in ("x", "v"):
-            start = getattr(phase, name)
-            moved = as_float_array(getattr(seen, name), what=f"leapfrog_step: {name}") - start
-            problem = motion_mismatch(moved, np.asarray(getattr(expected, name)) - start)
-            if problem:
-                verb = "does not move the particles" if name == "x" else "does not change the velocities as the forces say"
-                raise NotShown(verb, f"one step of leapfrog_step ({label}, dt = {dt}): the change of {name} {problem}.")
-
-
-def _verify_step_exact(ctx) -> None:
-    for (label, phase, dt, _, accel), seen in zip(cases.one_step_cases(), _one_steps(ctx)):
-        if not states_close(seen, cases.reference_step(ctx.reference, phase, dt, accel), tolerance=1e-12):
-            raise NotShown("does not match the reference", f"leapfrog_step ({label}) differs from the reference.")
-
-
-def _verify_integrate_moves(ctx) -> None:
-    """Loose: integrate's final positions have moved like the reference's over SHORT_STEPS steps."""
-    phase, m = cases.short_cluster()
-    result = _short_run(ctx)
-    if not (isinstance(result, (tuple, list)) and len(result) == 2):
-        raise NotShown("does not return (final_state, trajectory)", f"integrate returned {type(result).__name__}.")
-    final = require_state(result[0], what="integrate's final state")
-    with reference_x64():
-        ref_final, _ = ctx.reference.integrate(
-            ctx.reference.State(phase.x, phase.v), 0.01, cases.SHORT_STEPS, fx.pairwise_accel(m, 0.01)
-        )
-    # Positions only: over 32 steps a close pair makes the velocities of any other
-    # consistent step (full kicks, say) differ from the reference's in direction.
-    for name, verb in (("x", "does not move the particles"),):
-        start = getattr(phase, name)
-        moved = as_float_array(getattr(final, name), what=f"integrate: final {name}") - start
-        problem = motion_mismatch(moved, np.asarray(getattr(ref_final, name)) - start)
-        if problem:
-            raise NotShown(verb, f"after {cases.SHORT_STEPS} steps of integrate (8 particles, dt = 0.01) the change of {name} {problem}.")
-
-
-STEP_MOVES = Gate(
-    "leapfrog_step", _verify_step_moves, counts="the physics checks",
-    fix=f"make leapfrog_step a kick-drift-kick step (see the check {ONE_STEP_CHECK!r}).",
-)
-STEP_EXACT = Gate("leapfrog_step", _verify_step_exact, counts="the dependent checks", fix="")
-INTEGRATE_MOVES = Gate(
-    "integrate", _verify_integrate_moves, counts="the physics checks",
-    fix=f"apply leapfrog_step n_steps times with lax.scan (see the check {SHORT_RUN_CHECK!r}).",
-)
-PHYSICS = (STEP_MOVES, INTEGRATE_MOVES)
-
 
 # -- one step ------------------------------------------------------------------
-@REGISTRY.check(ONE_STEP_CHECK, points=1.5, public=True)
+@REGISTRY.check(gates.ONE_STEP_CHECK, points=1.5, public=True)
 def one_step_matches(ctx):
-    for (label, phase, dt, target, accel), seen in zip(cases.one_step_cases(), _one_steps(ctx)):
+    for (label, phase, dt, _, accel), seen in zip(cases.one_step_cases(), gates.one_steps(ctx)):
         expected = cases.reference_step(ctx.reference, phase, dt, accel)
         what = f"leapfrog_step ({label}, dt = {dt})"
         # The verdict and its diagnosis are shared with the public test (autograder/diagnosis.py).
@@ -137,32 +54,9 @@ def one_step_matches(ctx):
     return "One leapfrog step matches the reference for pairwise gravity, harmonic oscillators and a Kepler orbit."
 
 
-# -- structure -----------------------------------------------------------------
-def _structure(ctx):
-    """Traced-program statistics of integrate at each probe length (cached)."""
-
-    def measure():
-        phase = fx.kepler_apocentre()
-        return [
-            # dt static here too: this probe is about n_steps, and a traced dt would
-            # turn a static-dt mistake into a structure failure.
-            ctx.program("traced_program", "integrate", [cases.state_arg(phase), 0.01, n, Target("kepler")], static_argnums=[1, 2, 3])
-            for n in cases.SCAN_PROBE_STEPS
-        ]
-
-    return ctx.remember("integrate structure", measure)
-
-
-def _require_scan(ctx) -> None:
-    # The exported programs (read in this process) decide the size; the traced
-    # statistics (measured in the child) only tell scan from while_loop.
-    if scan_evidence.size_problem(scan_evidence.exported_programs(ctx)) is not None:
-        raise Fail(SKIP_MESSAGE)
-    if structure_problem(_structure(ctx), cases.SCAN_PROBE_STEPS) is not None:
-        raise Fail(SKIP_MESSAGE)
-
-
-@REGISTRY.check("integrate is built on lax.scan: its traced program does not grow with n_steps", points=1.5, public=True)
+@REGISTRY.check(
+    "integrate is built on lax.scan: its traced program does not grow with n_steps", points=1.5, public=True
+)
 def built_on_scan(ctx):
     programs = scan_evidence.exported_programs(ctx)
     problem = scan_evidence.size_problem(programs)
@@ -171,7 +65,7 @@ def built_on_scan(ctx):
             "Expected a scan-based integrate whose compiled program has the same size for every n_steps; "
             f"{problem}\nHow to fix: {diagnosis.FIX_SCAN}."
         )
-    stats = _structure(ctx)
+    stats = gates.traced_structure(ctx)
     message = diagnosis.scan_verdict(stats, cases.SCAN_PROBE_STEPS)  # shared with the public test
     if message is not None:
         raise Fail(message)
@@ -180,56 +74,43 @@ def built_on_scan(ctx):
 
 
 # -- short runs ----------------------------------------------------------------
-@REGISTRY.check(SHORT_RUN_CHECK, points=1.5)
+@REGISTRY.check(gates.SHORT_RUN_CHECK, points=1.5)
 def trajectory_matches(ctx):
-    with ctx.fix_first(STEP_EXACT, subject_check=ONE_STEP_CHECK):
+    with ctx.fix_first(gates.STEP_EXACT, subject_check=gates.ONE_STEP_CHECK):
         return _trajectory_matches(ctx)
 
 
 def _trajectory_matches(ctx):
     phase, m = cases.short_cluster()
     dt = 0.01
-    result = _short_run(ctx)
+    result = gates.short_run(ctx)
     if not (isinstance(result, (tuple, list)) and len(result) == 2):
-        raise Fail(f"integrate should return a pair (final_state, trajectory); got {type(result).__name__}. Return what lax.scan returns.")
+        raise Fail(f"integrate should return a pair (final_state, trajectory); got {type(result).__name__}. "
+                   "Return what lax.scan returns.")
     final = require_state(result[0], what="integrate's final state")
     trajectory = require_state(result[1], what="integrate's trajectory")
     with reference_x64():
         ref_final, ref_trajectory = ctx.reference.integrate(
             ctx.reference.State(phase.x, phase.v), dt, cases.SHORT_STEPS, fx.pairwise_accel(m, 0.01)
         )
-    _require_convention(trajectory, phase, expected_shape=np.shape(ref_trajectory.x))
+    require_trajectory_convention(trajectory, phase, expected_shape=np.shape(ref_trajectory.x))
     if not np.array_equal(trajectory.x[-1], final.x):
         raise Fail(
             "trajectory.x[-1] should equal final_state.x exactly (the trajectory holds the state after "
             "each step, so its last entry is the final state); they differ. Emit the new state from the "
             "scan body: `return new_state, new_state`."
         )
-    fix = "integrate should apply leapfrog_step n_steps times with the same dt; compare your scan body with leapfrog_step."
+    fix = ("integrate should apply leapfrog_step n_steps times with the same dt; "
+           "compare your scan body with leapfrog_step.")
     compare_state(final, ref_final, what=f"final state after {cases.SHORT_STEPS} steps", tolerance=1e-12, fix=fix)
     compare_state(trajectory, ref_trajectory, what="trajectory", tolerance=1e-12, fix=fix)
-    return f"Final state and the {cases.SHORT_STEPS}-step trajectory match the reference; trajectory.x[-1] == final_state.x."
-
-
-def _require_convention(trajectory, phase, *, expected_shape):
-    shape = trajectory.x.shape
-    if shape == expected_shape:
-        if np.array_equal(trajectory.x[0], phase.x):
-            raise Fail(
-                "trajectory.x[0] equals the initial positions: the trajectory should hold the states AFTER "
-                "steps 1..n_steps, not start with the initial state. Emit the new state from the scan "
-                "body (`return new_state, new_state`), not the old one."
-            )
-        return
-    hint = ""
-    if shape[:1] == (expected_shape[0] + 1,):
-        hint = " It has one entry too many: it looks like the initial state was prepended; the trajectory holds only the states after steps 1..n_steps."
-    raise Fail(f"trajectory.x: expected shape {expected_shape} (n_steps, N, 3), got {shape}.{hint}")
+    return (f"Final state and the {cases.SHORT_STEPS}-step trajectory match the reference; "
+            "trajectory.x[-1] == final_state.x.")
 
 
 @REGISTRY.check("integrate is jit-compiled with dt traced: a new dt does not recompile", points=1)
 def new_dt_does_not_recompile(ctx):
-    ctx.require(*PHYSICS)
+    ctx.require(*gates.PHYSICS)
     # Established from the exported programs (evidence.py), not from compile counts
     # taken in the student's process: a static dt cannot be exported as an input, and
     # only a jax.jit function exports as itself.
@@ -246,7 +127,8 @@ def new_dt_does_not_recompile(ctx):
         raise Fail(
             "integrate is not a jax.jit-compiled function: without jit every call re-traces and dispatches "
             "op by op. Expected the module attribute to export as a jit function; JAX said:\n"
-            + scan_evidence.evidence.summarize_failures(programs[-1]) + f"\nHow to fix: decorate integrate with {jit_fix}."
+            + scan_evidence.evidence.summarize_failures(programs[-1])
+            + f"\nHow to fix: decorate integrate with {jit_fix}."
         )
     return (
         f"integrate is jit-compiled with dt an input of the compiled program: the program exported from it "
@@ -254,32 +136,23 @@ def new_dt_does_not_recompile(ctx):
     )
 
 
-PROMOTION_FIX = (
-    "A float64 constant promoted the result: write `dt / 2` or `0.5 * dt` with Python floats, never "
-    "`np.float64(...)`, `jnp.float64(...)` or `jnp.asarray(dt, dtype=jnp.float64)`."
-)
-
-
-def _require_float32(state: fx.Phase, *, label: str) -> None:
-    for name in ("x", "v"):
-        dtype = str(getattr(state, name).dtype)
-        if dtype != "float32":
-            raise Fail(f"{label}.{name}: expected float32 for a float32 state and a Python float dt, got {dtype}. {PROMOTION_FIX}")
-
-
 def _step_and_final(ctx, phase, m, dtype, *, dt, n_steps):
     """The student's one step and n-step final state for one dtype, as Phases."""
     state, target = cases.state_arg(phase, dtype), cases.pairwise_target(m, 0.01, dtype=dtype)
     label = np.dtype(dtype).name
-    step = require_state(ctx.call("leapfrog_step", state, dt, target, transforms=cases.JIT_STEP), what=f"leapfrog_step ({label})")
+    step = require_state(
+        ctx.call("leapfrog_step", state, dt, target, transforms=cases.JIT_STEP), what=f"leapfrog_step ({label})"
+    )
     if dtype == np.float32:
-        _require_float32(step, label="leapfrog_step")
+        require_float32(step, label="leapfrog_step")
     try:
         final = ctx.call("integrate", state, dt, n_steps, target)[0]
     except StudentError as exc:
         if "carry" not in exc.message or "type" not in exc.message:
             raise
-        raise Fail(f"integrate ({label}) failed: the scan carry changed dtype between steps.\n{exc.message}\n{PROMOTION_FIX}") from None
+        raise Fail(
+            f"integrate ({label}) failed: the scan carry changed dtype between steps.\n{exc.message}\n{PROMOTION_FIX}"
+        ) from None
     return step, require_state(final, what=f"integrate ({label})")
 
 
@@ -289,23 +162,28 @@ def float32_preserved(ctx):
     float64 run to float32 precision: this check is about dtypes only, so a
     step that is wrong the same way in both precisions passes here."""
     phase, m = fx.random_cluster(6, seed=31)
-    representable = fx.Phase(phase.x.astype(np.float32).astype(np.float64), phase.v.astype(np.float32).astype(np.float64))
+    representable = fx.Phase(phase.x.astype(np.float32).astype(np.float64),
+                             phase.v.astype(np.float32).astype(np.float64))
     m = m.astype(np.float32).astype(np.float64)
-    ctx.require(*PHYSICS)
+    ctx.require(*gates.PHYSICS)
     dt, n_steps = 0.01, 16
     step32, final32 = _step_and_final(ctx, representable, m, np.float32, dt=dt, n_steps=n_steps)
-    _require_float32(final32, label="integrate's final state")
+    require_float32(final32, label="integrate's final state")
     step64, final64 = _step_and_final(ctx, representable, m, np.float64, dt=dt, n_steps=n_steps)
     compare_state(step32, step64, what="leapfrog_step in float32 vs your float64 result", tolerance=1e-5)
-    compare_state(final32, final64, what=f"integrate in float32 vs your float64 result ({n_steps} steps)", tolerance=1e-5)
+    compare_state(
+        final32, final64, what=f"integrate in float32 vs your float64 result ({n_steps} steps)", tolerance=1e-5
+    )
     return "float32 in, float32 out, within 1e-5 of the same computation in float64."
 
 
 @REGISTRY.check("Total momentum is conserved for pairwise forces", points=0.5)
 def momentum_conserved(ctx):
-    ctx.require(*PHYSICS)
+    ctx.require(*gates.PHYSICS)
     phase, m = fx.random_cluster(12, seed=41)
-    final, trajectory = ctx.call("integrate", cases.state_arg(phase), 0.01, cases.SHORT_STEPS, cases.pairwise_target(m, 0.01))
+    final, trajectory = ctx.call(
+        "integrate", cases.state_arg(phase), 0.01, cases.SHORT_STEPS, cases.pairwise_target(m, 0.01)
+    )
     velocities = as_float_array(require_state(trajectory, what="integrate's trajectory").v, what="trajectory.v")
     momentum = np.einsum("i,tij->tj", m, velocities)  # (n_steps, 3)
     initial = m @ phase.v
@@ -325,7 +203,7 @@ def momentum_conserved(ctx):
 
 @REGISTRY.check("Gradient through integrate (d final state / d x0) matches the reference", points=1)
 def gradient_through_integrate(ctx):
-    with ctx.fix_first(STEP_EXACT, subject_check=ONE_STEP_CHECK):
+    with ctx.fix_first(gates.STEP_EXACT, subject_check=gates.ONE_STEP_CHECK):
         return _gradient_through_integrate(ctx)
 
 
@@ -335,7 +213,9 @@ def _gradient_through_integrate(ctx):
     weight_x, weight_v = rng.normal(size=(4, 3)), rng.normal(size=(4, 3))
     dt, n_steps = 0.01, 16
     try:
-        seen = ctx.program("grad_final_state", cases.state_arg(phase), dt, n_steps, cases.pairwise_target(m, 0.01), weight_x, weight_v)
+        seen = ctx.program(
+            "grad_final_state", cases.state_arg(phase), dt, n_steps, cases.pairwise_target(m, 0.01), weight_x, weight_v
+        )
     except StudentError as exc:
         if "while_loop" not in exc.message:
             raise
@@ -353,34 +233,19 @@ def _gradient_through_integrate(ctx):
 
         expected = np.asarray(jax.jit(jax.grad(scalar))(jnp.asarray(phase.x)))
     require_close(
-        seen, expected, what=f"gradient of a weighted sum of the final state w.r.t. x0 ({n_steps} steps)", tolerance=1e-10,
+        seen, expected, tolerance=1e-10,
+        what=f"gradient of a weighted sum of the final state w.r.t. x0 ({n_steps} steps)",
         fix="integrate must be differentiable end to end: lax.scan is (lax.while_loop is not, in reverse mode); "
         "keep every operation in jax.numpy and do not stop gradients.",
     )
     return "jax.grad through integrate matches the reference."
 
 
-# -- long runs: skipped unless integrate is built on lax.scan ------------------
-def _kepler_errors(ctx) -> list:
-    """max |dE/E| of the student's integrate for each of cases.KEPLER_RUNS (cached)."""
-    _require_scan(ctx)
-
-    def run():
-        phase = fx.kepler_apocentre()
-        results = ctx.program("integrate_runs", cases.state_arg(phase), Target("kepler"), [list(r) for r in cases.KEPLER_RUNS])
-        return [
-            kepler_energy_error(require_state(trajectory, what=f"integrate's trajectory ({n} steps)"), phase)
-            for (_, trajectory), (_, n) in zip(results, cases.KEPLER_RUNS)
-        ]
-
-    return ctx.remember("kepler runs", run)
-
-
 @REGISTRY.check("Time reversibility: flipping the velocities retraces the orbit", points=1)
 def time_reversible(ctx):
-    _require_scan(ctx)
-    ctx.require(*PHYSICS)
-    with ctx.fix_first(STEP_EXACT, subject_check=ONE_STEP_CHECK):
+    gates.require_scan(ctx)
+    ctx.require(*gates.PHYSICS)
+    with ctx.fix_first(gates.STEP_EXACT, subject_check=gates.ONE_STEP_CHECK):
         return _time_reversible(ctx)
 
 
@@ -405,14 +270,14 @@ def _time_reversible(ctx):
 
 @REGISTRY.check("Energy error shrinks 4x when dt halves (second-order accuracy)", points=1)
 def energy_error_second_order(ctx):
-    _require_scan(ctx)
-    ctx.require(*PHYSICS)
-    with ctx.fix_first(STEP_EXACT, subject_check=ONE_STEP_CHECK):
+    gates.require_scan(ctx)
+    ctx.require(*gates.PHYSICS)
+    with ctx.fix_first(gates.STEP_EXACT, subject_check=gates.ONE_STEP_CHECK):
         return _energy_error_second_order(ctx)
 
 
 def _energy_error_second_order(ctx):
-    coarse, fine, _ = _kepler_errors(ctx)
+    coarse, fine, _ = gates.kepler_errors(ctx)
     ref_coarse, ref_fine, _ = cases.reference_kepler_errors(ctx.reference)
     ratio = coarse / fine if fine > 0 else float("inf")
     if not 3.6 <= ratio <= 4.4:
@@ -432,14 +297,14 @@ def _energy_error_second_order(ctx):
 
 @REGISTRY.check("Kepler orbit over 50 periods: energy error stays bounded, within 2x the reference's", points=0.5)
 def kepler_long_run(ctx):
-    _require_scan(ctx)
-    ctx.require(*PHYSICS)
-    with ctx.fix_first(STEP_EXACT, subject_check=ONE_STEP_CHECK):
+    gates.require_scan(ctx)
+    ctx.require(*gates.PHYSICS)
+    with ctx.fix_first(gates.STEP_EXACT, subject_check=gates.ONE_STEP_CHECK):
         return _kepler_long_run(ctx)
 
 
 def _kepler_long_run(ctx):
-    seen = _kepler_errors(ctx)[2]
+    seen = gates.kepler_errors(ctx)[2]
     expected = cases.reference_kepler_errors(ctx.reference)[2]
     dt, n_steps = cases.KEPLER_RUNS[2]
     if not seen <= 2 * expected:
@@ -469,8 +334,8 @@ def plummer_energy_drift(ctx):
     only when the GPU tier is graded and the child sees a GPU, or at the reduced test
     scale (autograder/gpu_tier.py); docs/gpu.md says what has been measured where.
     """
-    _require_scan(ctx)
-    ctx.require(*PHYSICS)
+    gates.require_scan(ctx)
+    ctx.require(*gates.PHYSICS)
     scale = getattr(ctx.gpu_tier, "scale", "full")
     run = energy_drift.run_for(scale)
     if scale == "full" and jax.default_backend() != "gpu":  # the grader's setup, not the student's code

@@ -45,13 +45,15 @@ def one_step_cases():
     rng = np.random.default_rng(12)
     oscillators = fx.Phase(x=rng.normal(size=(5, 3)), v=rng.normal(size=(5, 3)))
     return [
-        ("6 particles, pairwise gravity (eps2 = 0.01)", cluster, 0.01, pairwise_target(m, 0.01), fx.pairwise_accel(m, 0.01)),
-        ("5 harmonic oscillators (omega^2 = 2)", oscillators, 0.1, Target("harmonic", {"omega2": 2.0}), fx.harmonic_accel(2.0)),
+        ("6 particles, pairwise gravity (eps2 = 0.01)", cluster, 0.01,
+         pairwise_target(m, 0.01), fx.pairwise_accel(m, 0.01)),
+        ("5 harmonic oscillators (omega^2 = 2)", oscillators, 0.1,
+         Target("harmonic", {"omega2": 2.0}), fx.harmonic_accel(2.0)),
         ("Kepler orbit at apocentre", fx.kepler_apocentre(), 0.05, Target("kepler"), fx.kepler_accel),
     ]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _jitted_reference_step(reference):
     return jax.jit(reference.leapfrog_step, static_argnums=2)
 
@@ -70,7 +72,7 @@ KEPLER_RUNS = (  # (dt, n_steps): one orbit at T/500 and T/1000, fifty orbits at
 )
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def reference_kepler_errors(reference) -> tuple:
     """max |dE/E| of the reference for each of KEPLER_RUNS (cached for the process)."""
     phase = fx.kepler_apocentre()

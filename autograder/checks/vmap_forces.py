@@ -91,7 +91,9 @@ def _verify_forces(ctx) -> None:
         if system.eps2 > 0:  # eps2 = 0 is the finiteness check's own subject
             reason = systems.forces_point_wrong_way(_student_forces(ctx, system), _reference_forces(ctx, system))
             if reason:
-                raise NotShown("does not compute forces along the gravitational ones", f"{system.describe()}: {reason}.")
+                raise NotShown(
+                    "does not compute forces along the gravitational ones", f"{system.describe()}: {reason}."
+                )
 
 
 FORCES = Gate("vmap_forces", _verify_forces, counts="the float32, eps2 = 0, masking and structure checks",
@@ -148,7 +150,9 @@ def float32_preserved(ctx):
     ctx.require(FORCES)
     system = _system(9, softened=True)
     single = system.as_dtype(np.float32)
-    double = systems.ParticleSystem(x=single.x.astype(np.float64), m=single.m.astype(np.float64), eps2=single.eps2, G=single.G)
+    double = systems.ParticleSystem(
+        x=single.x.astype(np.float64), m=single.m.astype(np.float64), eps2=single.eps2, G=single.G
+    )
     own64 = _require_plausible_forces(ctx, double)
     seen = ctx.program("call_compiled", "vmap_forces", [single.x, single.m], {"eps2": single.eps2, "G": single.G})
     require_dtype(seen, expected="float32", what="vmap_forces of float32 inputs")
@@ -187,7 +191,9 @@ def masked_by_index(ctx):
     _require_plausible_forces(ctx, near)
     jacobians = {}
     for label, system in (("coincident", at), ("a hair apart", near)):
-        jacobians[label] = as_float_array(_call(ctx, system, transforms=[{"kind": "jacfwd", "argnums": 0}]), what="jacobian")
+        jacobians[label] = as_float_array(
+            _call(ctx, system, transforms=[{"kind": "jacfwd", "argnums": 0}]), what="jacobian"
+        )
     _require_finite(jacobians["coincident"], what="jax.jacfwd(vmap_forces) with particles 0 and 1 coincident, eps2 > 0")
     jump = jacobians["coincident"] - jacobians["a hair apart"]
     scale = float(np.max(np.abs(jacobians["a hair apart"])))

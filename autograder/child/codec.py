@@ -81,7 +81,8 @@ def encode_value(value, *, depth: int = 0):
         items = [encode_value(v, depth=depth + 1) for v in value]
         return items if isinstance(value, list) else {"__tuple__": items}
     if isinstance(value, dict):
-        return {"__dict__": [[encode_value(k, depth=depth + 1), encode_value(v, depth=depth + 1)] for k, v in value.items()]}
+        return {"__dict__": [[encode_value(k, depth=depth + 1), encode_value(v, depth=depth + 1)]
+                             for k, v in value.items()]}
     if hasattr(value, "shape") and hasattr(value, "dtype"):
         try:
             return encode_array(value)

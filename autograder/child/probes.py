@@ -1,19 +1,16 @@
-"""Measurements the child takes of student functions: transforms, compile
-counts, traced-program statistics, and resolving argument references.
+"""Measurements the child takes of student functions: transforms,
+traced-program statistics, and resolving argument references.
 
 The child reports raw numbers; what counts as good is decided by the grader.
 """
 from __future__ import annotations
 
 import collections
-import contextlib
 
 import jax
 import jax.numpy as jnp
-from . import codec, targets
 
-COMPILE_EVENT = "/jax/core/compile/backend_compile_duration"
-TRACE_EVENT = "/jax/core/compile/jaxpr_trace_duration"
+from . import codec, targets
 
 
 def block(value):
@@ -94,42 +91,6 @@ def _neg_sum(fn):
         return -sum(jnp.sum(leaf) for leaf in leaves)
 
     return wrapped
-
-
-class CompileCounter:
-    """Counts real XLA compiles and jaxpr traces while active."""
-
-    def __init__(self):
-        self.compiles = 0
-        self.traces = 0
-
-    def _listener(self, event, duration, **kwargs):
-        if event == COMPILE_EVENT:
-            self.compiles += 1
-        elif event == TRACE_EVENT:
-            self.traces += 1
-
-    @contextlib.contextmanager
-    def counting(self):
-        jax.monitoring.register_event_duration_secs_listener(self._listener)
-        try:
-            yield self
-        finally:
-            jax.monitoring.unregister_event_duration_listener(self._listener)
-
-
-def count_compiles(fn, calls) -> list[dict]:
-    """Call ``fn(*args, **kwargs)`` for each ``(args, kwargs)``; compiles/traces per call.
-
-    Inputs are built before counting, since eager array creation compiles too.
-    """
-    counts = []
-    for args, kwargs in calls:
-        counter = CompileCounter()
-        with counter.counting():
-            block(fn(*args, **kwargs))
-        counts.append({"compiles": counter.compiles, "traces": counter.traces})
-    return counts
 
 
 def _sub_jaxprs(params):

@@ -1,7 +1,7 @@
 """Named harness programs the grader can ask the child to run.
 
-A program composes student functions with JAX measurements (compile counts,
-traced-program size, gradients through a whole integration). Programs are
+A program composes student functions with JAX measurements (traced-program
+size, exported programs, gradients through a whole integration). Programs are
 public harness code: they hold no expected values and make no decisions.
 
 Each takes the student module first: ``program(mod, *args, **kwargs)``.
@@ -15,23 +15,9 @@ __all__ = ["get", "program"]
 
 
 @program
-def compile_counts(mod, function: str, calls: list, transforms: list = ()):
-    """Compiles and traces for each call of ``mod.function``: calls is [[args, kwargs], ...]."""
-    fn = probes.apply_transforms(getattr(mod, function), list(transforms))
-    return probes.count_compiles(fn, [(list(args), dict(kwargs)) for args, kwargs in calls])
-
-
-@program
 def traced_program(mod, function: str, args: list, kwargs: dict = None, static_argnums: list = ()):
     """Size and primitive histogram of ``mod.function``'s traced program."""
     return probes.traced_stats(getattr(mod, function), list(args), kwargs or {}, static_argnums=static_argnums)
-
-
-@program
-def is_jitted(mod, function: str):
-    """Whether the module attribute is a `jax.jit`-wrapped callable (has .lower)."""
-    fn = getattr(mod, function)
-    return bool(callable(getattr(fn, "lower", None)) and callable(getattr(fn, "trace", None)))
 
 
 # Assignment-specific programs register themselves on import (they import only

@@ -2,8 +2,8 @@
 hmc, dtype_audit).
 
 Each program composes the student's own functions and returns raw results:
-states, trajectories, gradients, compile counts, energies. Nothing here knows
-what the right answer is; the grader compares what comes back.
+states, trajectories, gradients, energies. Nothing here knows what the
+right answer is; the grader compares what comes back.
 
 Programs exist where a single call cannot do the job: when several calls must
 share one callable (a static ``accel_fn`` or ``log_prob_fn`` rebuilt per
@@ -15,7 +15,6 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
-from . import probes
 from .program_registry import program
 
 
@@ -25,14 +24,6 @@ def integrate_runs(mod, state0, accel_fn, runs):
     """``[integrate(state0, dt, n_steps, accel_fn) for dt, n_steps in runs]``,
     all with the same ``accel_fn`` object."""
     return [mod.integrate(state0, dt, int(n_steps), accel_fn) for dt, n_steps in runs]
-
-
-@program
-def integrate_compile_counts(mod, state0, accel_fn, runs):
-    """Compiles and traces during each ``integrate(state0, dt, n_steps, accel_fn)``
-    call, in order, for ``[dt, n_steps]`` in ``runs``."""
-    calls = [([state0, dt, int(n_steps), accel_fn], {}) for dt, n_steps in runs]
-    return probes.count_compiles(mod.integrate, calls)
 
 
 @program

@@ -40,7 +40,12 @@ from .rules import assignment_problems
 PACKAGE_DIR = "assignments"
 TEMPLATE_DIR = "student_template"
 GENERATED_TREES = (PACKAGE_DIR, TEMPLATE_DIR)
-SHARED_MODULES = {"feedback.py": "jaxgrade_feedback.py", "diagnosis.py": "jaxgrade_diagnosis.py"}
+SHARED_MODULES = {
+    "feedback.py": "jaxgrade_feedback.py",
+    "diagnosis.py": "jaxgrade_diagnosis.py",
+    "diagnosis_pytrees.py": "jaxgrade_diagnosis_pytrees.py",
+    "diagnosis_sampling.py": "jaxgrade_diagnosis_sampling.py",
+}
 """autograder modules the template's tests import, shipped verbatim: autograder path -> tests/ name."""
 
 # Left behind by running Python or pytest inside a generated tree; never

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 from ..child import codec
+from ..vocabulary import RUN_AS
 
 CHILD_RUNTIME = Path(__file__).resolve().parent.parent / "child"
 BOOTSTRAP = (
@@ -91,7 +92,7 @@ class ChildSession:
     ``staged_dir`` holds the staged submission (an ``assignments`` package).
     """
 
-    def __init__(self, *, staged_dir: Path, limits=None, run_as: str | None = "nobody", extra_env: dict | None = None,
+    def __init__(self, *, staged_dir: Path, limits=None, run_as: str | None = RUN_AS, extra_env: dict | None = None,
                  gpu: bool = False):
         from . import Limits
 

@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from autograder.sandbox import cgroups, fs_policy, gpu, reach
+from autograder.vocabulary import RUN_AS
 
 GiB = 2**30
 MiB = 2**20
@@ -251,7 +252,7 @@ def start_launcher(config: dict, *, scratch: Path, stdout_path: Path, stderr_pat
 
 def spawn_child(*, argv, scratch: Path, env: dict, limits: Limits,
                 stdout_path: Path, stderr_path: Path, pass_fds: tuple[int, ...] = (),
-                readable_paths=(), run_as: str | None = "nobody", gpu_mode: bool = False,
+                readable_paths=(), run_as: str | None = RUN_AS, gpu_mode: bool = False,
                 ) -> tuple[subprocess.Popen, dict]:
     """Start `argv` confined, in its own session, with `scratch` as its only writable folder.
 

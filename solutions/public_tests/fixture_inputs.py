@@ -44,6 +44,29 @@ def standard_normal_log_prob(theta):
     return -0.5 * jnp.sum(theta**2)
 
 
+def gaussian_log_prob(mean, precision):
+    """``log N(theta | mean, precision^-1)`` up to a constant; theta: (d,) -> scalar."""
+    mean, precision = np.asarray(mean), np.asarray(precision)
+
+    def log_prob(theta):
+        r = theta - mean
+        return -0.5 * r @ (precision @ r)
+
+    return log_prob
+
+
+def gaussian_in_box_log_prob(mean, precision, lower, upper):
+    """``gaussian_log_prob`` inside the open box lower < theta < upper, -inf outside (gradient 0 there)."""
+    mean, precision, lower, upper = (np.asarray(a) for a in (mean, precision, lower, upper))
+
+    def log_prob(theta):
+        inside = jnp.all((theta > lower) & (theta < upper))
+        r = jnp.where(inside, theta, mean) - mean
+        return jnp.where(inside, -0.5 * r @ (precision @ r), -jnp.inf)
+
+    return log_prob
+
+
 class Particle(NamedTuple):
     """A small NamedTuple leaf container for the dtype audit tree."""
 

@@ -290,3 +290,47 @@ def factor_hint(seen, expected) -> str:
     if abs(ratio + 1.0) < 1e-6:
         return "Your result has the opposite sign of the reference everywhere: look for a missing minus sign."
     return f"Your result is {ratio:.6g} times the reference everywhere: look for a constant factor."
+
+
+# -- jax.jit-compiled module attributes ------------------------------------------------
+# Whether an attribute is a jax.jit function is read from jax.export: it exports
+# only those. The grader exports in the sandboxed child, the public test in
+# process, along the same routes: "jit" (the attribute itself), "wrapped"
+# (inside a jax.jit of ours), then "jit_constants"/"constants" (the scalar
+# parameters fixed to numbers).
+JITTED_ROUTES = ("jit", "jit_constants")
+
+
+def export_failures_text(failures) -> str:
+    """One line per failed export route; ``failures``: [(route, error message), ...]."""
+    lines = (f"  - {name}: {message.splitlines()[0] if message else ''}"[:400] for name, message in failures)
+    return "\n".join(lines)
+
+
+def jit_problem(function: str, route: str | None, failures) -> str | None:
+    """None when the attribute ``function`` exported as itself (a jax.jit function), else why not.
+
+    ``route``: the export route that worked (None: none did); ``failures``:
+    [(route, error message), ...] of the routes tried before it.
+    """
+    if route is None:
+        return f"{function} could not be compiled into a program at all:\n" + export_failures_text(failures)
+    if route not in JITTED_ROUTES:
+        said = next((message for name, message in failures if name == "jit"), "")
+        first_line = (said.splitlines() or [""])[0][:200]
+        return (
+            f"{function} is not itself a jax.jit-compiled function (jax.export accepts only those; it said: "
+            f"{first_line})"
+        )
+    return None
+
+
+def jitted_verdict(function: str, problem: str | None) -> str | None:
+    """The verdict on ``problem`` (from ``jit_problem``): None, or expected / seen / how to fix."""
+    if problem is None:
+        return None
+    return (
+        f"{function}: expected the module attribute to be a jax.jit-compiled function; {problem}.\n"
+        f"How to fix: put @jax.jit directly above `def {function}`. Calling jax.jit inside a plain "
+        "function does not count: it builds a new compiled program on every call."
+    )

@@ -7,6 +7,8 @@ import numpy as np
 
 from assignments import dtype_audit as student
 from fixture_inputs import example_tree, load_fixture
+from jaxgrade_diagnosis_pytrees import X64_ON_LABELS, as_shape, audit_fields_verdict, describe_leaf, x64_on_verdict
+from public_helpers import graded_as, require
 
 FIXTURE = load_fixture("dtype_audit")
 
@@ -25,6 +27,21 @@ def test_single_leaf_report():
         f"audit_dtypes({{'x': float32 zeros(3)}}): expected {expected}, saw {reports!r}. Return one "
         "LeafReport(path=jax.tree_util.keystr(key_path), shape, dtype=str(dtype), weak_type) per leaf."
     )
+
+
+def audit_rows(reports) -> list:
+    """``(path, shape, dtype, weak_type)`` of each LeafReport, as the autograder reads them."""
+    return [(r.path, as_shape(r.shape), r.dtype, r.weak_type) for r in reports]
+
+
+@graded_as("audit_dtypes: one LeafReport per leaf with the right shape, dtype and weak_type")
+def test_audit_fields_match_reference():
+    tree = example_tree()
+    expected = [
+        (r["path"], tuple(r["shape"]), r["dtype"], r["weak_type"]) for r in json.loads(str(FIXTURE["reports_json"]))
+    ]
+    leaves = [describe_leaf(leaf) for leaf in jax.tree_util.tree_leaves(tree)]
+    require(audit_fields_verdict(audit_rows(student.audit_dtypes(tree)), expected, leaves))
 
 
 def test_audit_matches_reference():
@@ -85,11 +102,17 @@ def test_float32_promotion_gives_float32_leaves():
     )
 
 
+@graded_as("x64_enabled() is True while 64-bit mode is on")
+def test_x64_enabled_while_64_bit_mode_is_on():
+    # conftest.py switches 64-bit mode on, as the autograder does.
+    as_run = student.x64_enabled()
+    with jax.enable_x64(True):
+        inside = student.x64_enabled()
+    for label, seen in zip(X64_ON_LABELS, (as_run, inside)):
+        require(x64_on_verdict(seen, label))
+
+
 def test_x64_enabled_follows_the_context():
-    assert student.x64_enabled() is True, (
-        "x64_enabled() returned something other than True while 64-bit mode is on (the tests and "
-        "the autograder turn it on). Read jax.config.jax_enable_x64 and return a Python bool."
-    )
     with jax.enable_x64(False):
         inside = student.x64_enabled()
     assert inside is False, (

@@ -5,8 +5,19 @@ import numpy as np
 
 from assignments import hmc as student
 from assignments.jla import load_jla
-from fixture_inputs import load_fixture, standard_normal_log_prob
-from public_helpers import assert_close, assert_dtype, assert_finite, primitive_names
+from fixture_inputs import gaussian_in_box_log_prob, gaussian_log_prob, load_fixture, standard_normal_log_prob
+from jaxgrade_diagnosis_sampling import (
+    CHAIN_PROBE_SAMPLES,
+    POSTERIOR_FIX,
+    POSTERIOR_GRADIENT_FIX,
+    chain_scan_verdict,
+    chain_shape_verdict,
+    chain_verdict,
+    pointwise_verdict,
+    posterior_shape_verdict,
+    steps_verdict,
+)
+from public_helpers import assert_close, assert_dtype, assert_finite, graded_as, primitive_names, program_stats, require
 
 FIXTURE = load_fixture("hmc")
 STEP_SIZE = float(FIXTURE["step_size"])
@@ -20,6 +31,12 @@ posterior_gradient = jax.jit(jax.grad(student.log_posterior))
 hmc_step = jax.jit(student.hmc_step, static_argnames=("log_prob_fn", "n_leapfrog"))
 run_chain = jax.jit(student.run_chain, static_argnames=("log_prob_fn", "n_leapfrog", "n_samples"))
 
+# The graded checks' own targets: built once, so each compiles once.
+GAUSSIAN = gaussian_log_prob(FIXTURE["gaussian_mean"], FIXTURE["gaussian_precision"])
+GAUSSIAN_IN_BOX = gaussian_in_box_log_prob(
+    FIXTURE["gaussian_mean"], FIXTURE["gaussian_precision"], FIXTURE["box_lower"], FIXTURE["box_upper"]
+)
+
 
 def model_mu(theta, z):
     """mu(z) read off log_posterior with one bin, mu_obs = 0 and unit variance.
@@ -28,6 +45,60 @@ def model_mu(theta, z):
     """
     value = log_posterior(jnp.asarray(theta), jnp.asarray([z]), jnp.zeros(1), jnp.eye(1))
     return float(np.sqrt(-2.0 * float(value)))
+
+
+def steps_problem(prefix: str, log_prob):
+    """The graded verdict on hmc_step for the fixture's case ``prefix``: one step per (start, key)."""
+    thetas, seeds = FIXTURE[f"{prefix}_thetas"], [int(seed) for seed in FIXTURE[f"{prefix}_seeds"]]
+    step_size, n_leapfrog = float(FIXTURE[f"{prefix}_step_size"]), int(FIXTURE[f"{prefix}_n_leapfrog"])
+    results = [
+        hmc_step(jax.random.PRNGKey(seed), jnp.asarray(theta), log_prob, step_size, n_leapfrog)
+        for theta, seed in zip(thetas, seeds)
+    ]
+    seen_thetas = np.stack([np.asarray(theta) for theta, _ in results])
+    seen_accepted = np.array([bool(accepted) for _, accepted in results])
+    return steps_verdict(
+        seen_thetas, seen_accepted, FIXTURE[f"{prefix}_expected_thetas"], FIXTURE[f"{prefix}_expected_accepted"],
+        label=str(FIXTURE[f"{prefix}_label"]), thetas=thetas, seeds=seeds, log_prob=log_prob,
+        step_size=step_size, n_leapfrog=n_leapfrog,
+    )
+
+
+@graded_as("hmc_step matches the reference on a 2-D Gaussian (same keys: same positions and accept decisions)")
+def test_gaussian_steps_match_reference():
+    require(steps_problem("gaussian", GAUSSIAN))
+    # The contract: a chain started outside the prior (log-probability -inf) can move in.
+    require(steps_problem("box", GAUSSIAN_IN_BOX))
+
+
+@graded_as("run_chain matches the reference: same samples and accept rate for the same key")
+def test_chain_matches_reference():
+    mean = jnp.asarray(FIXTURE["gaussian_mean"])
+    stats = [
+        program_stats(jax.make_jaxpr(lambda key, theta, n=n: student.run_chain(key, theta, GAUSSIAN, 0.5, 2, n))(
+            jax.random.PRNGKey(0), mean))
+        for n in CHAIN_PROBE_SAMPLES
+    ]
+    n_samples, seed = int(FIXTURE["chain_check_n_samples"]), int(FIXTURE["chain_check_seed"])
+    require(chain_scan_verdict(stats, n_samples))
+    samples, rate = run_chain(jax.random.PRNGKey(seed), mean, GAUSSIAN, float(FIXTURE["chain_check_step_size"]),
+                              int(FIXTURE["chain_check_n_leapfrog"]), n_samples)
+    require(chain_shape_verdict(samples, n_samples, 2))
+    require(chain_verdict(np.asarray(samples), np.asarray(rate), FIXTURE["chain_check_samples"],
+                          float(FIXTURE["chain_check_accept_rate"]), seed=seed))
+
+
+@graded_as("log_posterior matches the reference inside the prior (values and gradients)")
+def test_posterior_inside_the_prior_matches_reference():
+    z, mu, cov = (jnp.asarray(a) for a in load_jla())
+    thetas = jnp.asarray(FIXTURE["inside_prior_thetas"])
+    values = jax.jit(jax.vmap(student.log_posterior, in_axes=(0, None, None, None)))(thetas, z, mu, cov)
+    require(posterior_shape_verdict(values, len(thetas)))
+    require(pointwise_verdict(values, FIXTURE["inside_prior_values"], thetas, what="log_posterior",
+                              tolerance=1e-10, fix=POSTERIOR_FIX))
+    grads = jax.jit(jax.vmap(jax.grad(student.log_posterior), in_axes=(0, None, None, None)))(thetas, z, mu, cov)
+    require(pointwise_verdict(grads, FIXTURE["inside_prior_grads"], thetas, what="jax.grad(log_posterior)",
+                              tolerance=1e-8, fix=POSTERIOR_GRADIENT_FIX))
 
 
 def test_worked_example_distance_modulus():

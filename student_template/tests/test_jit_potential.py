@@ -5,8 +5,8 @@ import numpy as np
 
 from assignments import jit_potential as student
 from fixture_inputs import load_fixture
-from jaxgrade_diagnosis import TWO_BODY_POTENTIAL_FIX, potential_verdict
-from public_helpers import assert_close, assert_dtype, count_compiles, graded_as, require
+from jaxgrade_diagnosis import TWO_BODY_POTENTIAL_FIX, jit_problem, jitted_verdict, potential_verdict
+from public_helpers import assert_close, assert_dtype, count_compiles, export_route, graded_as, require
 
 FIXTURE = load_fixture("jit_potential")
 
@@ -17,6 +17,15 @@ def test_two_body_potential():
     W = np.asarray(student.potential_energy_jit(x, m, 0.0, 1.0))
     require(potential_verdict(W, -0.5, G=1.0, tolerance=1e-12, law_fix=TWO_BODY_POTENTIAL_FIX,
                               what="potential_energy_jit of unit masses at (+1,0,0), (-1,0,0), G = 1, eps2 = 0"))
+
+
+@graded_as("potential_energy_jit and total_energy_jit are jax.jit-compiled functions")
+def test_both_are_jitted():
+    x, v, m = (FIXTURE[k] for k in ("x", "v", "m"))
+    scalars = [float(FIXTURE["eps2"]), float(FIXTURE["G"])]
+    for name, arrays in (("potential_energy_jit", [x, m]), ("total_energy_jit", [x, v, m])):
+        route, failures = export_route(getattr(student, name), arrays, scalars)
+        require(jitted_verdict(name, jit_problem(name, route, failures)))
 
 
 def test_two_body_energies():
@@ -63,7 +72,7 @@ def test_new_parameters_reuse_the_compiled_program():
     with count_compiles() as second_size:
         for eps2, G in ((0.01, 1.0), (0.03, 2.0)):
             jax.block_until_ready(student.potential_energy_jit(x6, m6, eps2, G))
-    fix = ("Decorate potential_energy_jit with @jax.jit, keep eps2 and G traced (not in "
+    fix = ("How to fix: decorate potential_energy_jit with @jax.jit, keep eps2 and G traced (not in "
            "static_argnames), and do no eager jnp work outside the jitted function.")
     assert first_size.count == 1, (
         f"potential_energy_jit with N = 5 and three (eps2, G) pairs: expected exactly 1 compilation, "

@@ -29,7 +29,9 @@ def test_examples_cover_every_dtype_kind_and_container():
         assert any(f" {dtype} array" in d for d in descriptions), dtype
     for kind in ("JAX", "NumPy", "Python float", "Python int", "Python bool"):
         assert any(d.startswith(kind) for d in descriptions), kind
-    structures = repr([examples.structure_of(node_structure) for node_structure in map(_parent_tree, checks.examples())])
+    structures = repr(
+        [examples.structure_of(node_structure) for node_structure in map(_parent_tree, checks.examples())]
+    )
     for container in ("dict", "list", "tuple", "NamedTuple State", "NamedTuple Params"):
         assert container in structures, container
 

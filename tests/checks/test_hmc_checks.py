@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import solutions.hmc as reference
+from autograder import diagnosis_sampling as sampling
 from autograder.checks import dynamics_fixtures as fx
 from autograder.checks import hmc_cases as checks
 from autograder.checks import hmc_support as support
@@ -34,9 +35,11 @@ def _decision_margins(case):
             key_p, key_u = jax.random.split(jax.random.PRNGKey(seed))
             theta = jnp.asarray(theta)
             p0 = jax.random.normal(key_p, theta.shape, theta.dtype)
-            theta1, p1 = support._trajectory(theta, p0, case.log_prob, case.step_size, case.n_leapfrog, extra_kick=False)
-            h1 = support._hamiltonian(theta1, p1, case.log_prob)
-            log_ratio = support._hamiltonian(theta, p0, case.log_prob) - h1
+            theta1, p1 = sampling.trajectory(
+                theta, p0, case.log_prob, case.step_size, case.n_leapfrog, extra_kick=False
+            )
+            h1 = sampling.hamiltonian(theta1, p1, case.log_prob)
+            log_ratio = sampling.hamiltonian(theta, p0, case.log_prob) - h1
             log_u = jnp.log(jax.random.uniform(key_u, dtype=theta.dtype))
             margins.append(float(jnp.abs(log_u - log_ratio)) if jnp.isfinite(h1) else np.inf)
     return np.array(margins)
@@ -69,7 +72,9 @@ def test_a_chain_without_metropolis_breaks_the_bounds():
     with fx.reference_x64():
         theta, samples = jnp.asarray(checks.GAUSSIAN_MEAN), []
         for key in keys:
-            thetas, _ = support._variant_steps("always accept", key[None], theta[None], case.log_prob, case.step_size, case.n_leapfrog)
+            thetas, _ = sampling.jitted_variant_steps()(
+                "always accept", key[None], theta[None], case.log_prob, case.step_size, case.n_leapfrog
+            )
             theta = thetas[0]
             samples.append(np.asarray(theta))
     scale = np.sqrt(np.outer(np.diag(checks.GAUSSIAN_COV), np.diag(checks.GAUSSIAN_COV)))
@@ -82,7 +87,10 @@ def test_momentum_diagnosis_names_swapped_and_unsplit_keys():
     key = jax.random.PRNGKey(seed)
     key_p, key_u = jax.random.split(key)
     with fx.reference_x64():
-        draw = {k: np.asarray(jax.random.normal(v, (d,), jnp.float64)) for k, v in (("p", key_p), ("u", key_u), ("key", key))}
+        draw = {
+            k: np.asarray(jax.random.normal(v, (d,), jnp.float64))
+            for k, v in (("p", key_p), ("u", key_u), ("key", key))
+        }
     assert support.momentum_diagnosis(draw["p"], seed=seed, d=d) is None
     assert "SECOND key" in support.momentum_diagnosis(draw["u"], seed=seed, d=d)
     assert "unsplit" in support.momentum_diagnosis(draw["key"], seed=seed, d=d)
@@ -121,7 +129,9 @@ def test_outside_prior_case_starts_at_minus_infinity_and_some_chains_move_in():
     with fx.reference_x64():
         assert all(float(case.log_prob(jnp.asarray(theta))) == -np.inf for theta in case.thetas)
         inside = targets.build("gaussian_in_box", **{k: jnp.asarray(v) for k, v in case.target.params.items()})
-        assert float(inside(jnp.asarray(checks.GAUSSIAN_MEAN))) == float(case.log_prob(jnp.asarray(checks.GAUSSIAN_MEAN)))
+        assert float(inside(jnp.asarray(checks.GAUSSIAN_MEAN))) == float(
+            case.log_prob(jnp.asarray(checks.GAUSSIAN_MEAN))
+        )
     steps = support.reference_steps(reference, case)
     assert steps.accepted.any() and not steps.accepted.all()
     assert np.all(np.isfinite([float(case.log_prob(jnp.asarray(t))) for t in steps.thetas[steps.accepted]]))
@@ -132,7 +142,7 @@ def test_a_step_that_rejects_non_finite_starts_is_caught_and_named():
     with fx.reference_x64():
         keys = jnp.stack([jax.random.PRNGKey(seed) for seed in case.seeds])
         starts = jnp.asarray(np.stack(case.thetas))
-        thetas, accepted = support._variant_steps(
+        thetas, accepted = sampling.jitted_variant_steps()(
             "finite start only", keys, starts, case.log_prob, case.step_size, case.n_leapfrog
         )
     seen = support.StepResults(thetas=np.asarray(thetas), accepted=np.asarray(accepted))

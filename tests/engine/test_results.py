@@ -8,7 +8,9 @@ from autograder.checks.framework import Check
 
 
 def _outcome(*checks):
-    return results.GradingOutcome(assignment="grad_forces", checks=list(checks), output="summary", execution_time=1.23456)
+    return results.GradingOutcome(
+        assignment="grad_forces", checks=list(checks), output="summary", execution_time=1.23456
+    )
 
 
 def test_scores_are_summed_clamped_and_numbered():
@@ -28,14 +30,18 @@ def test_scores_are_summed_clamped_and_numbered():
 
 
 def test_outputs_are_capped_and_nul_free():
-    data = results.build_results(_outcome(results.CheckResult(name="a", score=0, max_score=1, output="\x00" + "x" * 10**6)))
+    data = results.build_results(
+        _outcome(results.CheckResult(name="a", score=0, max_score=1, output="\x00" + "x" * 10**6))
+    )
     output = data["tests"][0]["output"]
     assert len(output) <= results.MAX_OUTPUT_CHARS and "\x00" not in output and "truncated" in output
 
 
 def test_crash_outcome_fails_every_check_with_the_reason():
     specs = [(Check(name="a", points=2, fn=None), "visible"), (Check(name="b", points=3, fn=None), "hidden")]
-    data = results.build_results(results.crash_outcome(assignment="x", check_specs=specs, reason="SyntaxError on line 3"))
+    data = results.build_results(
+        results.crash_outcome(assignment="x", check_specs=specs, reason="SyntaxError on line 3")
+    )
     assert data["score"] == 0 and [t["max_score"] for t in data["tests"]] == [2, 3]
     assert all("SyntaxError" in t["output"] for t in data["tests"])
 

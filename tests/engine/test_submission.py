@@ -13,7 +13,10 @@ def _write(path, text="x = 1\n"):
     path.write_text(text)
 
 
-@pytest.mark.parametrize("layout", ["assignments/grad_forces.py", "grad_forces.py", "repo-main/assignments/grad_forces.py", "upload/grad_forces.py"])
+@pytest.mark.parametrize(
+    "layout",
+    ["assignments/grad_forces.py", "grad_forces.py", "repo-main/assignments/grad_forces.py", "upload/grad_forces.py"],
+)
 def test_layouts_are_found(tmp_path, layout):
     sub = tmp_path / "sub"
     _write(sub / layout)

@@ -29,6 +29,9 @@ TESTS_DIR = REPO / "solutions" / "public_tests"
 MISTAKES = {
     "grad_forces/forces_opposite_sign": ("grad_forces", "test_two_body_forces_attract"),
     "scan_integrator/symplectic_euler": ("scan_integrator", "test_one_step_matches_reference"),
+    "jit_potential/not_jitted": ("jit_potential", "test_both_are_jitted"),
+    "hmc/swapped_keys": ("hmc", "test_gaussian_steps_match_reference"),
+    "dtype_audit/weak_type_attribute": ("dtype_audit", "test_audit_fields_match_reference"),
 }
 SCREEN_LINES = 40
 _HEADER = re.compile(r"^_{3,} (test_\w+) _{3,}$")
@@ -87,14 +90,15 @@ def test_each_failure_fits_on_one_screen(case, local_reports):
         lines = report.splitlines()
         assert len(lines) <= SCREEN_LINES, f"{name}: {len(lines)} lines\n{report}"
         assert "how to fix" in report.lower(), f"{name} does not say how to fix:\n{report}"
-        for leak in ("def ", "Traceback", "public_helpers.py", "jaxgrade_diagnosis.py", "__tracebackhide__"):
+        for leak in ("Traceback", "public_helpers.py", "jaxgrade_diagnosis", "__tracebackhide__"):
             assert leak not in report, f"{name} shows {leak!r}:\n{report}"
+        # Source lines of a helper; a message may still name `def potential_energy_jit` in a fix.
+        assert not any(re.match(r"^\s*def \w+\(", line) for line in lines), f"{name} shows source:\n{report}"
         assert not any(re.match(r"^(>|E )\s", line) for line in lines), f"{name} shows source or locals:\n{report}"
 
 
-# Public checks whose evidence needs the sandbox's own probes (jax.export, a fresh
-# PRNG stream) have local tests of the same property but not the same verdict yet.
-NOT_YET_TWINNED = {"jit_potential", "hmc", "dtype_audit"}
+# Public checks that have local tests of the same property but not the same verdict yet.
+NOT_YET_TWINNED: set[str] = set()
 
 
 @pytest.mark.parametrize("assignment", catalog.assignment_names())

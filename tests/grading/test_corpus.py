@@ -45,7 +45,9 @@ def test_corpus_case(case: Path, tmp_path: Path):
     assignment = case.parent.name
     results_path = tmp_path / "results.json"
     budget = float(expect.get("budget", 60))
-    grade_submission(submission=case, assignment=assignment, results_path=results_path, run_gpu_checks=False, budget=budget)
+    grade_submission(
+        submission=case, assignment=assignment, results_path=results_path, run_gpu_checks=False, budget=budget
+    )
     assert not leftover_child_processes(), f"processes outlived grading: {leftover_child_processes()}"
     results = json.loads(results_path.read_text())  # the file on disk is what Gradescope reads
     tests = {t["name"]: t for t in results["tests"]}
@@ -58,7 +60,9 @@ def test_corpus_case(case: Path, tmp_path: Path):
     else:
         unknown = set(expect["failed"]) - set(tests)
         assert not unknown, f"expect.json names checks that do not exist: {sorted(unknown)}"
-        assert failed == sorted(expect["failed"]), f"{_case_id(case)}: expected exactly {sorted(expect['failed'])} to fail; failed:\n{report}"
+        assert failed == sorted(expect["failed"]), (
+            f"{_case_id(case)}: expected exactly {sorted(expect['failed'])} to fail; failed:\n{report}"
+        )
     if "max_fraction" in expect:
         possible = sum(t["max_score"] for t in results["tests"])
         assert results["score"] <= expect["max_fraction"] * possible, (

@@ -22,8 +22,12 @@ def _checks(results: dict) -> list:
 
 @pytest.mark.slow
 def test_the_same_submission_gets_the_same_results_every_run(tmp_path):
-    first = grade_submission(submission=CORRECT, assignment="grad_forces", results_path=tmp_path / "a.json", run_gpu_checks=False)
-    second = grade_submission(submission=CORRECT, assignment="grad_forces", results_path=tmp_path / "b.json", run_gpu_checks=False)
+    first = grade_submission(
+        submission=CORRECT, assignment="grad_forces", results_path=tmp_path / "a.json", run_gpu_checks=False
+    )
+    second = grade_submission(
+        submission=CORRECT, assignment="grad_forces", results_path=tmp_path / "b.json", run_gpu_checks=False
+    )
     assert _checks(first) == _checks(second)
     assert first["score"] == second["score"] == sum(t["max_score"] for t in first["tests"])
 
@@ -34,10 +38,14 @@ def test_an_unchanged_stub_scores_zero(assignment, tmp_path):
     stub = tmp_path / "submission" / "assignments"
     stub.mkdir(parents=True)
     (stub / f"{assignment}.py").write_text((ROOT / "assignments" / f"{assignment}.py").read_text())
-    results = grade_submission(submission=stub.parent, assignment=assignment, results_path=tmp_path / "r.json", run_gpu_checks=False)
+    results = grade_submission(
+        submission=stub.parent, assignment=assignment, results_path=tmp_path / "r.json", run_gpu_checks=False
+    )
     assert results["score"] == 0
     # Checks that call the stub say so; structural checks may explain themselves otherwise.
-    assert any("Not implemented yet" in t["output"] for t in results["tests"]), [t["output"][:200] for t in results["tests"]]
+    assert any("Not implemented yet" in t["output"] for t in results["tests"]), [
+        t["output"][:200] for t in results["tests"]
+    ]
 
 
 @pytest.mark.slow
@@ -47,8 +55,20 @@ def test_cli_exits_zero_and_replaces_a_stale_results_folder(tmp_path):
     empty = tmp_path / "empty"
     empty.mkdir()
     done = subprocess.run(
-        [sys.executable, "-m", "autograder.cli", "grade", str(empty), "-a", "grad_forces", "--results", str(results_path)],
-        capture_output=True, text=True, cwd=ROOT,
+        [
+            sys.executable,
+            "-m",
+            "autograder.cli",
+            "grade",
+            str(empty),
+            "-a",
+            "grad_forces",
+            "--results",
+            str(results_path),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
     )
     assert done.returncode == 0, done.stderr
     results = json.loads(results_path.read_text())
@@ -57,8 +77,20 @@ def test_cli_exits_zero_and_replaces_a_stale_results_folder(tmp_path):
 
 def test_cli_exits_nonzero_when_the_grader_itself_fails(tmp_path):
     done = subprocess.run(
-        [sys.executable, "-m", "autograder.cli", "grade", str(tmp_path), "-a", "grad_forces", "--results", "/proc/forbidden/results.json"],
-        capture_output=True, text=True, cwd=ROOT,
+        [
+            sys.executable,
+            "-m",
+            "autograder.cli",
+            "grade",
+            str(tmp_path),
+            "-a",
+            "grad_forces",
+            "--results",
+            "/proc/forbidden/results.json",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
     )
     assert done.returncode != 0 and "grading failed" in done.stderr
 
@@ -87,10 +119,16 @@ def test_a_call_over_budget_fails_only_the_checks_that_depend_on_it(tmp_path):
     package.mkdir(parents=True)
     (package / "grad_forces.py").write_text(HANGING_POTENTIAL)
     results = grade_submission(
-        submission=package.parent, assignment="grad_forces", results_path=tmp_path / "r.json", budget=3, run_gpu_checks=False
+        submission=package.parent,
+        assignment="grad_forces",
+        results_path=tmp_path / "r.json",
+        budget=3,
+        run_gpu_checks=False,
     )
     by_name = {t["name"]: t for t in results["tests"]}
     timed_out = [n for n, t in by_name.items() if "Time limit" in t["output"]]
     assert timed_out and all(by_name[n]["score"] == 0 for n in timed_out)
     forces_only = [t for t in results["tests"] if "potential" not in t["name"].lower() and t["name"] not in timed_out]
-    assert forces_only and all(t["score"] == t["max_score"] for t in forces_only), [(t["name"], t["output"][:200]) for t in forces_only]
+    assert forces_only and all(t["score"] == t["max_score"] for t in forces_only), [
+        (t["name"], t["output"][:200]) for t in forces_only
+    ]

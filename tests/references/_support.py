@@ -7,11 +7,11 @@ jaxpr sizes counted by walking the traced program.
 import contextlib
 
 import jax
-from jax.extend.core import ClosedJaxpr, Jaxpr
 import numpy as np
 from hypothesis import assume
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from jax.extend.core import ClosedJaxpr, Jaxpr
 
 BACKEND_COMPILE_EVENT = "/jax/core/compile/backend_compile_duration"
 

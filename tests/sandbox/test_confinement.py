@@ -10,6 +10,7 @@ import pytest
 
 from tests.sandbox.conftest import CHECKOUT, HOSTILE, secret_plan, start_bystander
 
+
 def test_child_cannot_read_or_import_hidden_files(run_hostile):
     run = run_hostile("read_secrets", json.dumps(secret_plan()))
     seen = run.result
