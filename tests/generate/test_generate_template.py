@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from autograder.checks import ASSIGNMENTS
+from autograder.generate.regenerate import SHARED_MODULES
 from autograder.generate.template import PINNED_REQUIREMENTS, PYTHON_VERSION
 
 REPO = Path(__file__).resolve().parents[2]
@@ -92,7 +93,8 @@ def test_classroom_workflow_has_one_status_per_assignment_and_pinned_versions():
 
 
 def test_public_tests_share_the_autograders_wording():
-    for module, shipped in (("feedback.py", "jaxgrade_feedback.py"), ("diagnosis.py", "jaxgrade_diagnosis.py")):
+    assert {"feedback.py", "diagnosis.py", "diagnosis_pytrees.py", "diagnosis_sampling.py"} <= set(SHARED_MODULES)
+    for module, shipped in SHARED_MODULES.items():
         copied = (TEMPLATE / "tests" / shipped).read_bytes()
         assert copied == (REPO / "autograder" / module).read_bytes()
 
