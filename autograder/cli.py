@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from .batch import grade_batch as batch_grade_batch
+from .batch.slurm import SlurmError, grade_batch_on_slurm
 from .checks import ASSIGNMENTS
 from .grading import grade_submission
 from .packaging.gradescope import build_gradescope_zip
@@ -176,18 +177,36 @@ def new(name, title, root):
     help="Grade the GPU tier too (a GPU server): every row's maximum includes it; rows whose sandbox saw no GPU "
     "report it not run. Use --jobs 1 or few: the graders share the GPU.",
 )
-def grade_batch(directory, assignment, csv_path, jobs, results_dir, run_as, budget, timeout, gpu):
+@click.option("--slurm", is_flag=True, help="Grade on a Slurm cluster: one job array, each task grading into the "
+              "shared results folder (docs/slurm.md); --jobs does not apply. With --gpu each task asks for "
+              "--gres=gpu:1.")
+@click.option("--partition", default=None, help="With --slurm: the partition (e.g. the GPU partition for --gpu).")
+@click.option("--account", default=None, help="With --slurm: the account the job is charged to.")
+@click.option("--time", "time_limit", default=None,
+              help="With --slurm: each task's time limit in Slurm's format (default: from --timeout and --chunk).")
+@click.option("--chunk", default=default_of(grade_batch_on_slurm, "chunk"), show_default=True,
+              help="With --slurm: submissions graded one after another by each array task.")
+@click.option("--sbatch-option", "sbatch_options", multiple=True, metavar="OPTION",
+              help="With --slurm: passed to sbatch as given, e.g. --sbatch-option=--mem=4G (repeatable).")
+def grade_batch(directory, assignment, csv_path, jobs, results_dir, run_as, budget, timeout, gpu,
+                slurm, partition, account, time_limit, chunk, sbatch_options):
     """Grade every submission in DIRECTORY into a gradebook CSV (resumable).
 
     DIRECTORY holds one folder or one .zip per student, or is Gradescope's
     "Export Submissions" download (with submission_metadata.yml).
     """
-    run = batch_grade_batch
+    options = dict(directory=directory, assignment=assignment, csv_path=csv_path, results_dir=results_dir,
+                   run_as=run_as, budget=budget, timeout=timeout, gpu_tier=gpu)
     try:
-        summary = run(directory=directory, assignment=assignment, csv_path=csv_path, jobs=jobs,
-                      results_dir=results_dir, run_as=run_as, budget=budget, timeout=timeout, gpu_tier=gpu)
+        if slurm:
+            summary = grade_batch_on_slurm(**options, partition=partition, account=account, time_limit=time_limit,
+                                           chunk=chunk, sbatch_options=sbatch_options)
+        else:
+            summary = batch_grade_batch(**options, jobs=jobs)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
+    except SlurmError as exc:
+        raise click.ClickException(str(exc)) from None
     click.echo(summary)
 
 

@@ -63,6 +63,11 @@ def results_file_name(key: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]", "_", key).strip(".") or "submission"
 
 
+def default_timeout(budget: float, registry) -> float:
+    """Seconds for one whole grading when none is given: every check's budget, two spare, and start-up."""
+    return budget * (len(registry.checks) + 2) + 120
+
+
 def _refuse_clashing_names(submissions: list[ClassSubmission]) -> None:
     """Two submissions whose results files would have the same name (e.g. "a b" and "a_b")."""
     seen: dict[str, str] = {}
@@ -209,7 +214,7 @@ def grade_batch(
     users = worker_users(run_as, jobs)
     grader = BatchGrader(
         assignment=assignment, results_dir=results_dir, budget=budget,
-        timeout=timeout or budget * (len(registry.checks) + 2) + 120, gpu_tier=gpu_tier,
+        timeout=timeout or default_timeout(budget, registry), gpu_tier=gpu_tier,
     )
     submissions = discover(Path(directory))
     _refuse_clashing_names(submissions)
