@@ -4,7 +4,8 @@
   :mod:`autograder.grader_process`), several at a time, resumable;
 - ``class_submissions``: finding the submissions (folders, zips, Gradescope's export);
 - ``safe_unzip``: unpacking a student's zip without letting it escape or explode;
-- ``gradebook``: the CSV gradebook and the markdown summary of the most failed checks.
+- ``gradebook``: the CSV gradebook and the markdown summary of the most failed checks;
+- ``slurm`` and ``slurm_task``: the same on a Slurm cluster, one job array (docs/slurm.md).
 """
 from .grade import (
     BatchGrader,

@@ -63,17 +63,18 @@ def _minutes(timeout: float, chunk: int) -> int:
     return math.ceil((chunk * (timeout + GRACE_SECONDS + 10) + START_UP_SECONDS) / 60)
 
 
-def sbatch_argv(*, manifest: Path, tasks: int, assignment: str, log_folder: Path, minutes: int | str,
-                gpu: bool, partition: str | None, account: str | None, options: tuple[str, ...] = (),
-                python: str = sys.executable) -> list[str]:
-    """The sbatch command line that submits the array (shown in docs/slurm.md)."""
-    argv = ["sbatch", "--parsable", f"--array=0-{tasks - 1}", f"--job-name=jaxgrade-{assignment}",
-            f"--output={log_folder}/%A_%a.out", f"--chdir={log_folder}", f"--time={minutes}", "--ntasks=1"]
-    argv += [f"--partition={partition}"] if partition else []
-    argv += [f"--account={account}"] if account else []
-    argv += ["--gres=gpu:1"] if gpu else []
-    argv += list(options)
-    return argv + ["--wrap", shlex.join([python, "-m", "autograder.batch.slurm_task", str(manifest)])]
+def batch_script(*, manifest: Path, tasks: int, assignment: str, log_folder: Path, minutes: int | str,
+                 gpu: bool, partition: str | None, account: str | None, options: tuple[str, ...] = (),
+                 python: str = sys.executable) -> str:
+    """The job array's batch script, as submitted (kept beside the task logs; shown in docs/slurm.md)."""
+    lines = [f"--job-name=jaxgrade-{assignment}", f"--array=0-{tasks - 1}", f"--output={log_folder}/%A_%a.out",
+             f"--chdir={log_folder}", f"--time={minutes}", "--ntasks=1"]
+    lines += [f"--partition={partition}"] if partition else []
+    lines += [f"--account={account}"] if account else []
+    lines += ["--gres=gpu:1"] if gpu else []
+    lines += list(options)
+    task = shlex.join([python, "-m", "autograder.batch.slurm_task", str(manifest)])
+    return "\n".join(["#!/bin/sh", *(f"#SBATCH {line}" for line in lines), f"exec {task}"]) + "\n"
 
 
 def _submit(grader: BatchGrader, todo: list[ClassSubmission], *, directory: Path, run_as: str | None,
@@ -92,16 +93,18 @@ def _submit(grader: BatchGrader, todo: list[ClassSubmission], *, directory: Path
     handle, name = tempfile.mkstemp(dir=folder, prefix="manifest-", suffix=".json")
     with open(handle, "w", encoding="utf-8") as out:
         json.dump(manifest, out, indent=1)
-    argv = sbatch_argv(manifest=Path(name), tasks=len(tasks), assignment=grader.assignment, log_folder=folder,
-                       minutes=time_limit or _minutes(grader.settings.time_limit, chunk), gpu=grader.settings.gpu_tier,
-                       partition=partition, account=account, options=options)
-    done = _slurm(argv)
+    script = Path(name).with_suffix(".sh")
+    script.write_text(batch_script(manifest=Path(name), tasks=len(tasks), assignment=grader.assignment,
+                                   log_folder=folder, minutes=time_limit or _minutes(grader.settings.time_limit, chunk),
+                                   gpu=grader.settings.gpu_tier, partition=partition, account=account,
+                                   options=options), encoding="utf-8")
+    done = _slurm(["sbatch", "--parsable", str(script)])
     if done.returncode != 0:
         raise SlurmError(f"sbatch refused the job array: {done.stderr.strip() or done.stdout.strip()}")
     job = ArrayJob(done.stdout.strip().split(";")[0], Path(name), tasks)
     (folder / "job.json").write_text(json.dumps({"job_id": job.job_id, "manifest": name}), encoding="utf-8")
     _say(f"Submitted Slurm job {job.job_id}: {len(keys)} submissions in {len(tasks)} array tasks "
-         f"(logs in {folder})")
+         f"({script.name} and the task logs are in {folder})")
     return job
 
 

@@ -20,6 +20,8 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
+import shlex
 import shutil
 import signal
 import socket
@@ -30,13 +32,15 @@ from pathlib import Path
 
 import pytest
 
+from autograder import cli
 from autograder.batch import grade as batch
-from autograder.batch.slurm import sbatch_argv
+from autograder.batch.grade import default_timeout
+from autograder.batch.slurm import _minutes, batch_script
 from autograder.batch.slurm_task import main as task_main
 from autograder.batch.slurm_task import task_user
 from autograder.checks import load_registry
 from autograder.packaging.bundle import PROJECT_ROOT
-from autograder.vocabulary import BATCH_FIRST_UID
+from autograder.vocabulary import BATCH_FIRST_UID, CALL_BUDGET_SECONDS
 
 CORPUS = PROJECT_ROOT / "tests" / "corpus"
 ASSIGNMENT = "dtype_audit"
@@ -286,14 +290,14 @@ def results_max(results: dict) -> float:
 
 # ---------------------------------------------------------------- without a cluster
 
-def test_sbatch_asks_for_a_gpu_only_with_the_gpu_tier(tmp_path):
+def test_the_batch_script_asks_for_a_gpu_only_with_the_gpu_tier(tmp_path):
     common = dict(manifest=tmp_path / "m.json", tasks=3, assignment=ASSIGNMENT, log_folder=tmp_path, minutes=9,
                   partition="gpu", account="phys101", options=("--mem=4G",))
-    with_gpu, without = sbatch_argv(**common, gpu=True), sbatch_argv(**common, gpu=False)
-    assert "--gres=gpu:1" in with_gpu and "--gres=gpu:1" not in without
+    with_gpu, without = batch_script(**common, gpu=True), batch_script(**common, gpu=False)
+    assert "#SBATCH --gres=gpu:1\n" in with_gpu and "--gres" not in without
     for option in ("--array=0-2", "--partition=gpu", "--account=phys101", "--time=9", "--mem=4G"):
-        assert option in with_gpu
-    assert with_gpu[-2] == "--wrap" and "autograder.batch.slurm_task" in with_gpu[-1]
+        assert f"#SBATCH {option}\n" in with_gpu
+    assert with_gpu.splitlines()[-1].endswith(f"-m autograder.batch.slurm_task {tmp_path / 'm.json'}")
 
 
 def test_each_array_task_has_a_uid_of_its_own():
@@ -309,3 +313,31 @@ def test_the_task_program_refuses_to_run_outside_an_array(monkeypatch, capsys):
     monkeypatch.delenv("SLURM_ARRAY_TASK_ID", raising=False)
     assert task_main(["manifest.json"]) == 2
     assert "SLURM_ARRAY_TASK_ID" in capsys.readouterr().err
+
+
+DOC = PROJECT_ROOT / "docs" / "slurm.md"
+
+
+def _blocks(language: str) -> list[str]:
+    return re.findall(rf"^```{language}\n(.*?)^```", DOC.read_text(encoding="utf-8"), flags=re.S | re.M)
+
+
+def test_the_docs_commands_use_only_options_grade_batch_has():
+    options = {opt for param in cli.main.commands["grade-batch"].params for opt in param.opts}
+    commands = _blocks("bash")[0].splitlines()
+    assert len(commands) == 2 and all(c.startswith("jaxgrade grade-batch ") and "--slurm" in c for c in commands)
+    used = {word.split("=")[0] for c in commands for word in shlex.split(c) if word.startswith("-")}
+    assert used - {"--mem"} <= options, used - options
+
+
+def test_the_docs_show_the_batch_script_that_is_submitted():
+    """docs/slurm.md's script is batch_script's, for the docs' second command and folders."""
+    results = Path("/shared/phys101/grades/scan_integrator-results")
+    registry = load_registry("scan_integrator").for_grading(gpu_tier=True)
+    timeout = default_timeout(CALL_BUDGET_SECONDS, registry)
+    expected = batch_script(manifest=results / "slurm" / "manifest-k3j9x2qa.json", tasks=180,
+                            assignment="scan_integrator", log_folder=results / "slurm", minutes=_minutes(timeout, 1),
+                            gpu=True, partition="gpu", account="phys101", options=("--mem=8G",),
+                            python="/shared/phys101/jaxgrade/.venv/bin/python")
+    assert _blocks("sh") == [expected]
+    assert f"{timeout:.0f} s for scan_integrator with its GPU tier" in " ".join(DOC.read_text().split())
