@@ -125,12 +125,27 @@ def _task_states(job_id: str, *, every_state: bool = False) -> dict[int, str] | 
     return states
 
 
+def _task_states_answered(job_id: str, *, tries: int = 5, pause: float = POLL_SECONDS) -> dict[int, str]:
+    """The tasks of ``job_id`` still pending or running; SlurmError if squeue keeps failing."""
+    for _ in range(tries):
+        states = _task_states(job_id)
+        if states is not None:
+            return states
+        time.sleep(pause)
+    raise SlurmError(f"squeue did not say whether Slurm job {job_id} is still running; try again, or see "
+                     f"`squeue --jobs={job_id}`")
+
+
 def _ended_states(job_id: str) -> dict[int, str]:
     """How each task ended, where Slurm still says: squeue keeps ended jobs a few minutes, sacct for longer."""
     states = _task_states(job_id, every_state=True) or {}
     if states:
         return states
-    done = _slurm(["sacct", "--noheader", "--parsable2", "--allocations", f"--jobs={job_id}", "--format=JobID,State"])
+    try:
+        done = _slurm(["sacct", "--noheader", "--parsable2", "--allocations", f"--jobs={job_id}",
+                       "--format=JobID,State"])
+    except SlurmError:  # no sacct here: the notes then say less, the gradebook is the same
+        return states
     for line in done.stdout.splitlines() if done.returncode == 0 else []:
         job, _, state = line.partition("|")
         task = job.rpartition("_")[2]
@@ -146,7 +161,7 @@ def _running_job(results_dir: Path) -> ArrayJob | None:
         tasks = json.loads(Path(record["manifest"]).read_text(encoding="utf-8"))["tasks"]
     except (OSError, ValueError, KeyError):
         return None
-    if not _task_states(record["job_id"]):
+    if not _task_states_answered(record["job_id"]):
         return None
     _say(f"Slurm job {record['job_id']} from an earlier run is still running: waiting for it")
     return ArrayJob(record["job_id"], Path(record["manifest"]), tasks)
@@ -172,10 +187,7 @@ def _wait(grader: BatchGrader, job: ArrayJob, *, poll_seconds: float) -> None:
         with _progress() as progress:
             bar = progress.add_task(f"Slurm job {job.job_id}", total=len(keys))
             while True:
-                states = _task_states(job.job_id)
-                if states is None:  # squeue did not answer this time: ask again
-                    time.sleep(poll_seconds)
-                    continue
+                states = _task_states_answered(job.job_id, tries=20, pause=poll_seconds)
                 running = sum(s == "RUNNING" for s in states.values())
                 done = sum(_finished(grader, key) for key in keys)
                 progress.update(bar, completed=done, description=f"Slurm job {job.job_id}: {running} tasks running, "
