@@ -284,6 +284,61 @@ def test_gpu_tier_on_slurm_asks_for_a_gpu_and_reports_it_not_run_on_a_node_witho
     assert seconds < 120, f"grading with --gpu on a node without one took {seconds:.0f} s"
 
 
+def _start_cli(class_dir: Path, csv_path: Path, *options: str, env: dict, log: Path) -> subprocess.Popen:
+    argv = [sys.executable, "-m", "autograder.cli", "grade-batch", str(class_dir), "-a", ASSIGNMENT,
+            "--csv", str(csv_path), "--slurm", *options]
+    with open(log, "w") as out:
+        return subprocess.Popen(argv, cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+
+
+def _wait_for_text(log: Path, text: str, seconds: float = 120) -> str:
+    deadline = time.monotonic() + seconds
+    while text not in log.read_text():
+        assert time.monotonic() < deadline, f"waited for {text!r}:\n{log.read_text()}"
+        time.sleep(0.5)
+    return log.read_text()
+
+
+def _broken_zip_class(folder: Path) -> Path:
+    """One submission that is rejected before any grader starts: the Slurm side alone, in seconds."""
+    folder.mkdir()
+    (folder / "eve.zip").write_bytes(b"this is not a zip file")
+    return folder
+
+
+@pytest.mark.slow
+def test_a_cancelled_task_leaves_its_row_not_graded_and_the_next_run_grades_it(slurm, tmp_path):
+    class_dir, csv_path, log = _broken_zip_class(tmp_path / "class"), tmp_path / "held.csv", tmp_path / "first.log"
+    first = _start_cli(class_dir, csv_path, "--sbatch-option=--hold", env=slurm.env, log=log)
+    _wait_for_text(log, "Submitted Slurm job")
+    job_id = json.loads((tmp_path / "held-results" / "slurm" / "job.json").read_text())["job_id"]
+    slurm.run("scancel", job_id)
+    assert first.wait(timeout=120) == 0, log.read_text()
+    row = read_rows(csv_path)["eve"]
+    assert row["score"] == "" and f"Slurm task 0 of job {job_id} ended CANCELLED without results" in row["note"], row
+    assert "not graded: 1" in log.read_text()
+    grade_batch_cli(class_dir, csv_path, "--slurm", env=slurm.env)
+    row = read_rows(csv_path)["eve"]
+    assert row["score"] == "0" and "zip was not unpacked" in row["note"], row
+
+
+@pytest.mark.slow
+def test_a_run_stopped_while_waiting_leaves_the_job_and_the_next_run_waits_for_it(slurm, tmp_path):
+    class_dir, csv_path = _broken_zip_class(tmp_path / "class"), tmp_path / "held.csv"
+    first = _start_cli(class_dir, csv_path, "--sbatch-option=--hold", env=slurm.env, log=tmp_path / "first.log")
+    _wait_for_text(tmp_path / "first.log", "Submitted Slurm job")
+    job_id = json.loads((tmp_path / "held-results" / "slurm" / "job.json").read_text())["job_id"]
+    first.send_signal(signal.SIGINT)
+    first.wait(timeout=60)
+    assert f"Slurm job {job_id} keeps running" in _wait_for_text(tmp_path / "first.log", "keeps running")
+    second = _start_cli(class_dir, csv_path, env=slurm.env, log=tmp_path / "second.log")
+    _wait_for_text(tmp_path / "second.log", f"Slurm job {job_id} from an earlier run is still running")
+    slurm.run("scontrol", "release", job_id)
+    assert second.wait(timeout=180) == 0, (tmp_path / "second.log").read_text()
+    assert "Submitted" not in (tmp_path / "second.log").read_text(), "a second job was submitted"
+    assert read_rows(csv_path)["eve"]["score"] == "0"
+
+
 def results_max(results: dict) -> float:
     return sum(t["max_score"] for t in results["tests"])
 
