@@ -280,6 +280,7 @@ def test_gpu_tier_on_slurm_asks_for_a_gpu_and_reports_it_not_run_on_a_node_witho
                                                              if c.gpu})
     assert gpu["output"].startswith("Not run: no GPU visible inside the sandbox"), gpu["output"]
     assert gpu["score"] == 0 and results["score"] == results_max(results) - gpu["max_score"]
+    assert results["extra_data"]["protections"]["gpu_mode"]["active"], "the sandbox ran in its GPU mode"
     assert float(read_rows(csv_path)["ada"]["score"]) == results["score"], done.stdout
     assert seconds < 120, f"grading with --gpu on a node without one took {seconds:.0f} s"
 
