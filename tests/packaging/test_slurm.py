@@ -35,7 +35,7 @@ import pytest
 from autograder import cli
 from autograder.batch import grade as batch
 from autograder.batch.grade import default_timeout
-from autograder.batch.slurm import _minutes, batch_script
+from autograder.batch.slurm import SlurmError, _minutes, batch_script, grade_batch_on_slurm
 from autograder.batch.slurm_task import main as task_main
 from autograder.batch.slurm_task import task_user
 from autograder.checks import load_registry
@@ -397,3 +397,10 @@ def test_the_docs_show_the_batch_script_that_is_submitted():
                             python="/shared/phys101/jaxgrade/.venv/bin/python")
     assert _blocks("sh") == [expected]
     assert f"{timeout:.0f} s for scan_integrator with its GPU tier" in " ".join(DOC.read_text().split())
+
+
+def test_without_slurm_the_command_says_where_to_run_it(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))  # no sbatch on it
+    class_dir = _broken_zip_class(tmp_path / "class")
+    with pytest.raises(SlurmError, match="`sbatch` was not found: run this on a Slurm login node"):
+        grade_batch_on_slurm(directory=class_dir, assignment=ASSIGNMENT, csv_path=tmp_path / "g.csv")
