@@ -200,6 +200,11 @@ def grade_batch_cli(class_dir: Path, csv_path: Path, *options: str, env: dict,
     return done
 
 
+def _key(check) -> str:
+    """How expect.json and the gradebook's columns name a check: its identifier where checks have one."""
+    return getattr(check, "id", check.name)
+
+
 def read_rows(csv_path: Path) -> dict[str, dict]:
     with open(csv_path, newline="") as fh:
         return {row["submission"]: row for row in csv.DictReader(fh)}
@@ -222,7 +227,7 @@ def test_each_slurm_row_is_what_the_corpus_expects(class_on_slurm):
     registry = load_registry(ASSIGNMENT)
     for case in cases:
         expect, row = json.loads((case / "expect.json").read_text()), rows[case.name]
-        failed = {c.name for c in registry.checks if float(row[c.name]) < c.points}
+        failed = {_key(c) for c in registry.checks if float(row[_key(c)]) < c.points}
         assert failed == set(expect.get("failed", [])), f"{case.name}: failed {sorted(failed)}\n{row['note']}"
     assert float(rows["not_a_zip"]["score"]) == 0 and "zip was not unpacked" in rows["not_a_zip"]["note"]
 
