@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import re
 import sys
 import tempfile
 import time
@@ -19,7 +20,7 @@ from . import results as results_mod
 from .checks import framework, load_registry
 from .gpu_tier import GpuTier, devices_from_import_reply
 from .sandbox import Limits, describe_protections
-from .sandbox.session import ChildError, ChildSession, StudentError
+from .sandbox.session import ChildCrashed, ChildError, ChildSession, StudentError
 from .submission import SubmissionNotFound, read_student_source, stage_submission
 from .vocabulary import HIDDEN_FEEDBACK, HIDDEN_VISIBILITY, RUN_AS, check_visibility
 
@@ -114,9 +115,7 @@ def _grade_staged(*, session, staged_source, assignment, registry, specs, budget
         assignment=assignment, session=session, reference=reference, source=staged_source, budget=budget
     )
     try:
-        # Starting the child pays for Python and JAX imports before the student's own
-        # import runs; on a loaded machine that alone can take seconds, so allow double.
-        imported = session.request({"op": "import", "module": assignment}, timeout=2 * budget)
+        imported = _import_submission(session, assignment, budget)
     except (StudentError, ChildError) as exc:
         reason = f"Importing assignments.{assignment} failed, so no check could run.\n" + framework.explain_failure(exc)
         extra = dict(extra, protections=session.protections)
@@ -151,6 +150,49 @@ def _grade_staged(*, session, staged_source, assignment, registry, specs, budget
     if hidden:
         summary += "\n\n" + hidden
     return results_mod.GradingOutcome(assignment=assignment, checks=checks, output=summary, extra_data=extra)
+
+
+_RUNTIME_SIGNALS = ("SIGABRT", "SIGSEGV", "SIGBUS")  # how a runtime (XLA, glibc) dies when a thread or lock fails
+
+
+def _import_submission(session, assignment: str, budget: float):
+    """Import the submission in the child; one retry in a fresh child when the runtime, not the code, died.
+
+    A child killed by an abort or a fault while importing, with no traceback on its
+    stderr, points at the machine (a thread XLA could not start) rather than at the
+    submission: it is retried once, and the log says so. Twice is reported as such.
+    """
+    request = {"op": "import", "module": assignment}
+    # Starting the child pays for Python and JAX imports before the student's own
+    # import runs; on a loaded machine that alone can take seconds, so allow double.
+    try:
+        return session.request(request, timeout=2 * budget)
+    except ChildCrashed as exc:
+        tail = session.output_tail()  # before a fresh child replaces it
+        runtime = _runtime_death(exc, tail)
+        _log_import_death(assignment, exc, tail, "retrying once in a fresh child" if runtime else "not retried")
+        if not runtime:
+            raise
+    try:
+        return session.request(request, timeout=2 * budget)
+    except ChildCrashed as again:
+        tail = session.output_tail()
+        _log_import_death(assignment, again, tail, "on the retry too")
+        if _runtime_death(again, tail):
+            raise ChildCrashed(f"{again}, twice, each time in a fresh process, before any of your code "
+                               "raised an error; your instructor has the details") from None
+        raise
+
+
+def _runtime_death(exc: ChildCrashed, tail: str) -> bool:
+    match = re.search(r"killed by (SIG[A-Z]+)", str(exc))
+    return bool(match) and match.group(1) in _RUNTIME_SIGNALS and "Traceback (most recent call last)" not in tail
+
+
+def _log_import_death(assignment: str, exc: ChildCrashed, tail: str, what: str) -> None:
+    # The grader's stderr is for instructors only (Gradescope's autograder output).
+    print(f"grader: the child died importing assignments.{assignment}: {exc}; {what}.\n"
+          f"{tail or '(it printed nothing)'}", file=sys.stderr, flush=True)
 
 
 def _finish(outcome: results_mod.GradingOutcome, results_path: Path, started: float) -> dict:

@@ -21,7 +21,8 @@ TEMPLATE_PACKAGES = ("jax", "jaxlib", "numpy", "pytest", "hypothesis")
 and the test tools (hypothesis draws the same inputs as the grader only at the
 grader's version)."""
 
-PINNED_REQUIREMENTS = tuple(lock.pins(TEMPLATE_PACKAGES))
+PINNED_REQUIREMENTS = tuple(lock.universal_pins(TEMPLATE_PACKAGES))
+"""The lock's lines of these packages, environment markers included where a version is per interpreter."""
 
 TIME_BUDGET_SECONDS = int(CALL_BUDGET_SECONDS)
 """Budget of each graded call, compilation included (stated to students; defined in vocabulary)."""

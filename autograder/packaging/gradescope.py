@@ -38,15 +38,15 @@ def _pinned_lines(requirements: list[str]) -> str:
 
 
 def render_setup_sh() -> str:
-    requirements = read_pinned_requirements()
+    requirements = read_pinned_requirements(PYTHON_VERSION)  # the lock's lines for the managed CPython
     jax_pin = next(r for r in requirements if r.startswith("jax=="))
     return render(
         (TEMPLATES / "setup.sh").read_text(encoding="utf-8"),
         {
             "JAX_VERSION": jax_pin.split("==", 1)[1],
-            "UV_VERSION": lock.version("uv"),
+            "UV_VERSION": lock.version("uv", PYTHON_VERSION),
             "PYTHON_VERSION": PYTHON_VERSION,
-            "PINNED_REQUIREMENTS": _pinned_lines([*requirements, *lock.pins(["setuptools"])]),
+            "PINNED_REQUIREMENTS": _pinned_lines([*requirements, *lock.pins(["setuptools"], PYTHON_VERSION)]),
         },
     )
 

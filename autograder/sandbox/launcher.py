@@ -199,21 +199,28 @@ def _threads_of_uid(uid: int) -> int:
 
 
 def _process_limit(limits: dict, cgroup: dict) -> str:
-    # The kernel counts every task of the real uid, system-wide: the limit is
-    # what this uid already runs plus the allowance, so a user's own desktop
-    # does not use up the child's budget. It never applies to root (uid 0),
-    # with or without capabilities; only the cgroup binds a root child.
+    # Where the cgroup's pids.max binds the child's own tree, it alone is the limit.
+    # RLIMIT_NPROC counts every task of the real uid machine-wide, and concurrent
+    # gradings share that uid: a limit set now as "what the uid runs + the allowance"
+    # shrinks as soon as another child of the uid grows (XLA's threads, a fork bomb),
+    # and this child's next pthread_create fails; XLA then aborts the import (SIGABRT).
+    # Where no cgroup binds, RLIMIT_NPROC is all there is: a root grader then gives
+    # each child a uid of its own (uids.py), so the count is this child's alone. It
+    # never applies to root (uid 0), with or without capabilities.
     uid = os.getuid()
-    others = _threads_of_uid(uid) - 1  # this process is part of the child's own budget
-    _set_limit(resource.RLIMIT_NPROC, others + limits["nproc"])
-    held = [f"{cgroup['pids']} tasks for the child's whole tree, whatever its uid"] if cgroup.get("pids") else []
-    if uid != 0:
-        held.append(f"RLIMIT_NPROC {others} + {limits['nproc']} tasks for uid {uid} "
-                    "(processes and threads, the child itself included)")
-    if not held:
+    if cgroup.get("pids"):
+        held = f"{cgroup['pids']} tasks for the child's whole tree, whatever its uid"
+        if uid != 0:
+            held += (f"; RLIMIT_NPROC not lowered: it counts every task of uid {uid} on the machine, "
+                     "which other gradings may share")
+        return held
+    if uid == 0:
         raise Skipped("RLIMIT_NPROC is set, but the kernel never applies it to root (uid 0), and no cgroup "
                       f"binds instead ({cgroup.get('unavailable', 'no pids controller')})")
-    return "; ".join(held)
+    others = _threads_of_uid(uid) - 1  # this process is part of the child's own budget
+    _set_limit(resource.RLIMIT_NPROC, others + limits["nproc"])
+    return (f"RLIMIT_NPROC {others} + {limits['nproc']} tasks for uid {uid} "
+            "(processes and threads, the child itself included)")
 
 
 def _no_new_privileges() -> str:

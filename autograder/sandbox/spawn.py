@@ -17,7 +17,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from autograder.sandbox import cgroups, fs_policy, gpu, reach
+from autograder.sandbox import cgroups, fs_policy, gpu, reach, uids
 from autograder.vocabulary import RUN_AS
 
 GiB = 2**30
@@ -28,8 +28,10 @@ _BASE_PATH = "/usr/local/bin:/usr/bin:/bin"
 
 
 def _default_nproc() -> int:
-    # XLA starts thread pools sized by the core count, and the kernel counts
-    # threads against RLIMIT_NPROC: scale the allowance with the machine.
+    # XLA starts thread pools sized by the core count (tf_XLAEigen, the PjRt
+    # compiler pool), and the kernel counts threads as tasks: scale the allowance
+    # with the machine. Measured: a child that imported JAX and a submission ran
+    # 14 threads on 2 cores (benchmarks/stress_import.py), well inside 136.
     return 128 + 4 * (os.cpu_count() or 1)
 
 
@@ -40,8 +42,9 @@ class Limits:
     memory_bytes: private writable memory (RLIMIT_DATA). `import jax` plus small
         jitted functions measured ~350 MB here; RLIMIT_AS is not used because XLA
         reserves far more address space than it touches (it aborted at 1 GiB).
-    nproc: tasks (processes + threads) the child may run, itself included, on
-        top of what its uid already runs (the kernel counts per uid).
+    nproc: tasks (processes + threads) the child's whole tree may run, itself
+        included: the cgroup's pids.max, or where none binds, RLIMIT_NPROC on top
+        of what its uid already runs (the kernel counts per uid).
     fsize_bytes: largest file it may write, its stdout/stderr files included.
     cpu_seconds: CPU time of the whole child, a backstop behind wall-clock timeouts.
     """
@@ -268,7 +271,9 @@ def spawn_child(*, argv, scratch: Path, env: dict, limits: Limits,
     cannot search (/root) is bound back in a private mount namespace (reach.py).
     Scratch's parent folders must be searchable by that user (mode o+x;
     pytest's tmp_path is not). The child's process tree gets a cgroup with
-    pids and memory limits where the machine lets the grader make one.
+    pids and memory limits where the machine lets the grader make one; where
+    none binds, a root grader runs a child of a named user under a uid of its
+    own instead (uids.py), so that RLIMIT_NPROC counts this child alone.
 
     Returns the launcher's process (its pid is the child's pid, process group
     and session once it has exec'd) and the protections report
@@ -281,31 +286,54 @@ def spawn_child(*, argv, scratch: Path, env: dict, limits: Limits,
     if not os.path.isabs(argv[0]):
         raise ValueError(f"argv[0] must be an absolute path, got {argv[0]!r}")
     scratch = prepare_scratch(scratch)
-    who, why_not, reach_plan = plan_user(run_as, interpreter=argv[0], scratch=scratch,
-                                         readable_paths=readable_paths)
-    if who is None and run_as and os.geteuid() == 0:
-        raise SandboxStartError(f"refusing to run student code as root: {why_not}. To accept that risk "
-                                "knowingly, grade without a separate user (jaxgrade grade --run-as '').")
-    if who is not None:
-        _hand_over(scratch, who)
-    config = launcher_config(argv=argv, scratch=scratch, env=env, limits=limits, who=who,
-                             why_not=why_not, readable_paths=readable_paths, gpu_mode=gpu_mode,
-                             reach_plan=reach_plan)
-    config["cgroup"] = cgroups.create(nproc=limits.nproc, memory_bytes=limits.memory_bytes)
+    cgroup = cgroups.create(nproc=limits.nproc, memory_bytes=limits.memory_bytes)
+    lease = None
     try:
+        lease = _lease_for(run_as, cgroup)
+        who, why_not, reach_plan = plan_user(str(lease) if lease else run_as, interpreter=argv[0],
+                                             scratch=scratch, readable_paths=readable_paths)
+        if who is None and run_as and os.geteuid() == 0:
+            raise SandboxStartError(f"refusing to run student code as root: {why_not}. To accept that risk "
+                                    "knowingly, grade without a separate user (jaxgrade grade --run-as '').")
+        if who is not None:
+            if lease:
+                who = RunAs(who.uid, who.gid, f"a uid of its own, not the shared {run_as!r},")
+            _hand_over(scratch, who)
+        config = launcher_config(argv=argv, scratch=scratch, env=env, limits=limits, who=who,
+                                 why_not=why_not, readable_paths=readable_paths, gpu_mode=gpu_mode,
+                                 reach_plan=reach_plan)
+        config["cgroup"] = cgroup
         proc, report = start_launcher(config, scratch=scratch, stdout_path=stdout_path,
                                       stderr_path=stderr_path, pass_fds=pass_fds)
     except BaseException:
-        cgroups.remove(config["cgroup"])
+        cgroups.remove(cgroup)
+        uids.give_back(lease)
         raise
-    report["process_limit"]["cgroup_dirs"] = config["cgroup"].get("dirs", [])
+    report["process_limit"]["cgroup_dirs"] = cgroup.get("dirs", [])
     if who is not None and report["separate_user"]["active"]:
         report["separate_user"]["uid"] = who.uid
+    elif lease:
+        uids.give_back(lease)  # the launcher did not switch to it: nothing runs as it
     if config["gpu_grants"]:
         report["gpu_mode"] = gpu.report_entry(config["gpu_grants"])
     return proc, report
 
 
+def _lease_for(run_as: str | None, cgroup: dict) -> int | None:
+    """A uid of the child's own (uids.py) where RLIMIT_NPROC alone limits a user shared by name.
+
+    A numeric run_as is taken as given: its caller (batch grading, the tests)
+    already gives each concurrent child its own.
+    """
+    if not run_as or run_as.partition(":")[0].isdigit() or os.geteuid() != 0 or cgroup.get("pids"):
+        return None
+    return uids.lease()
+
+
 def release(report: dict) -> None:
-    """Remove the child's cgroup (see cgroups.py); call once every process of the child is gone."""
+    """Remove the child's cgroup (see cgroups.py) and end its uid's lease (uids.py).
+
+    Call once every process of the child is gone.
+    """
     cgroups.remove({"dirs": report.get("process_limit", {}).get("cgroup_dirs", [])})
+    uids.give_back(report.get("separate_user", {}).get("uid"))

@@ -2,10 +2,16 @@
 
 Each hostile child is a script in `hostile/`, copied into a fresh scratch
 folder (the child cannot read the tests folder) and started with the real
-`spawn_child`. When the tests run as root, children run under a numeric uid
+`spawn_child`. The drivers (`drivers/`, which play a grader on another
+machine) and the hostile scripts are run from a copy, with the `autograder`
+package beside them, in a folder every user can reach: a checkout in a private
+folder (`mktemp -d`, a home folder) is hidden by the mount namespace that
+makes a home-folder Python reachable, and the tests must not depend on where
+the checkout sits. When the tests run as root, children run under a numeric uid
 that has no passwd entry and no processes, so killing "every process of the
 uid" can never touch anything but this test's children.
 """
+import atexit
 import json
 import os
 import pwd
@@ -22,9 +28,28 @@ import autograder
 from autograder.sandbox import Limits, kill_everything, release, spawn_child
 from autograder.sandbox.reaper import snapshot
 
-HOSTILE = Path(__file__).parent / "hostile"
-DRIVERS = Path(__file__).parent / "drivers"
 CHECKOUT = Path(autograder.__file__).resolve().parents[1]
+
+
+def _reachable_copy() -> Path:
+    """drivers/, hostile/ and the autograder package, copied under /tmp (mode 0755), removed at exit."""
+    root = Path(tempfile.mkdtemp(prefix="jaxgrade-sandbox-drivers-", dir="/tmp"))
+    atexit.register(shutil.rmtree, root, True)
+    skip = shutil.ignore_patterns("__pycache__")
+    here = Path(__file__).resolve().parent
+    shutil.copytree(Path(autograder.__file__).resolve().parent, root / "autograder", ignore=skip)
+    for name in ("drivers", "hostile"):  # drivers import autograder from parents[3]: keep the layout
+        shutil.copytree(here / name, root / "tests" / "sandbox" / name, ignore=skip)
+    for folder, _dirs, files in os.walk(root):
+        os.chmod(folder, 0o755)
+        for name in files:
+            os.chmod(os.path.join(folder, name), 0o644)
+    return root / "tests" / "sandbox"
+
+
+_REACHABLE = _reachable_copy()
+HOSTILE = _REACHABLE / "hostile"
+DRIVERS = _REACHABLE / "drivers"
 SMALL = Limits(memory_bytes=1 << 30, nproc=64, fsize_bytes=4 << 20, cpu_seconds=60)
 SECRET_DIRS = [CHECKOUT / "solutions", CHECKOUT / "autograder" / "checks"]
 
