@@ -5,7 +5,9 @@ Grading them end to end is the corpus's job (tests/corpus/*/grad_forces/*noteboo
 from __future__ import annotations
 
 import json
+import shutil
 import zipfile
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -103,3 +105,34 @@ def test_a_zipped_notebook_in_a_folder_is_found_and_checkpoints_are_not(tmp_path
     staged = stage_submission(submission=tmp_path / "alice", module="grad_forces", dest=tmp_path / "stage")
     assert staged.graded_file == "homework/grad_forces.ipynb"
     assert "return x" in read_student_source(staged, "grad_forces")
+
+
+def test_a_class_folder_of_loose_notebooks_is_one_submission_each(tmp_path):
+    from autograder.batch.class_submissions import discover
+
+    write_notebook(tmp_path / "class" / "alice.ipynb", "x = 1")
+    (tmp_path / "class" / "bob").mkdir()
+    (tmp_path / "class" / "carol.zip").write_bytes(b"")
+    found = {s.key: s for s in discover(tmp_path / "class")}
+    assert sorted(found) == ["alice", "bob", "carol"]
+    assert found["alice"].is_notebook and not found["carol"].is_notebook and found["carol"].is_zip
+
+
+@pytest.mark.slow
+def test_batch_grading_takes_loose_and_zipped_notebooks(tmp_path):
+    import csv
+
+    from autograder.batch import grade as batch
+    from autograder.checks import load_registry
+
+    correct = next(Path(__file__).resolve().parents[1].glob("corpus/correct/grad_forces/colab_*/grad_forces.ipynb"))
+    (tmp_path / "class").mkdir()
+    shutil.copyfile(correct, tmp_path / "class" / "erin_12345_grad_forces.ipynb")
+    with zipfile.ZipFile(tmp_path / "class" / "frank.zip", "w") as archive:
+        archive.write(correct, "homework 1/grad_forces.ipynb")
+    csv_path = tmp_path / "out" / "gradebook.csv"
+    batch.grade_batch(directory=tmp_path / "class", assignment="grad_forces", csv_path=csv_path, jobs=1)
+    with open(csv_path, newline="") as handle:
+        rows = {row["student_id"]: row for row in csv.DictReader(handle)}
+    full = load_registry("grad_forces").max_score
+    assert {k: float(r["score"]) for k, r in rows.items()} == {"erin_12345_grad_forces": full, "frank": full}
