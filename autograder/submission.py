@@ -19,6 +19,7 @@ from . import catalog, notebook
 
 MAX_FILES = 200
 MAX_FILE_BYTES = 2 * 1024 * 1024
+MAX_NOTEBOOK_BYTES = 50 * 1024 * 1024  # saved outputs (plots) make notebooks large; only their code is kept
 SUPPORT_SOURCE = catalog.PROJECT_ROOT / "solutions"
 """Shared modules (``SHARED_MODULE = True``, e.g. ``jla.py``) and ``data/`` come from here."""
 
@@ -100,7 +101,9 @@ def _copy_regular_files(source: Path, dest: Path) -> list[str]:
         rel = path.relative_to(source)
         if any(part.startswith(".") or part == "__pycache__" for part in rel.parts):
             continue
-        if path.is_symlink() or not path.is_file() or path.stat().st_size > MAX_FILE_BYTES:
+        if path.is_symlink() or not path.is_file() or path.suffix == notebook.NOTEBOOK_SUFFIX:
+            continue  # notebooks are read where they are, by _stage_notebooks: only their code cells go on
+        if path.stat().st_size > MAX_FILE_BYTES:
             continue
         if len(copied) >= MAX_FILES:
             break
@@ -111,22 +114,26 @@ def _copy_regular_files(source: Path, dest: Path) -> list[str]:
     return copied
 
 
-def _stage_notebooks(package: Path, module: str) -> list[str]:
-    """Each staged ``<name>.ipynb`` without a ``<name>.py`` becomes the child's ``<name>.cells.json``."""
+def _stage_notebooks(source: Path, package: Path, module: str) -> list[str]:
+    """Each ``<name>.ipynb`` in ``source`` without a ``<name>.py`` becomes the child's ``<name>.cells.json``."""
     for stale in package.rglob(f"*{notebook.CELLS_SUFFIX}"):  # only the grader writes these
         stale.unlink()
     notices = []
-    for path in sorted(package.glob(f"*{notebook.NOTEBOOK_SUFFIX}")):
-        if not path.stem.isidentifier() or path.with_suffix(".py").exists():
+    for path in sorted(source.glob(f"*{notebook.NOTEBOOK_SUFFIX}")):
+        if not path.stem.isidentifier() or (package / f"{path.stem}.py").exists() or not _regular(path):
             continue
         try:
+            if path.stat().st_size > MAX_NOTEBOOK_BYTES:
+                raise notebook.NotebookUnreadable(
+                    f"{path.name} is larger than {MAX_NOTEBOOK_BYTES // 2**20} MB (clear its outputs: "
+                    "Edit > Clear all outputs).")
             cells, found = notebook.read_cells(path)
         except notebook.NotebookUnreadable as exc:
             if path.stem != module:  # a broken notebook of another name is only not importable
                 continue
             advice = "Download it again from Jupyter or Colab (File > Download > .ipynb)."
             raise SubmissionNotFound(f"{exc} {advice}") from None
-        path.with_name(path.stem + notebook.CELLS_SUFFIX).write_text(
+        (package / f"{path.stem}{notebook.CELLS_SUFFIX}").write_text(
             notebook.cells_payload(path.name, cells), encoding="utf-8")
         notices += found
     return notices
@@ -156,10 +163,9 @@ def stage_submission(*, submission: Path, module: str, dest: Path) -> StagedSubm
     package.mkdir(parents=True, exist_ok=True)
     copied_all = _copy_regular_files(source, package)
     copied = [f for f in copied_all if f.endswith(".py")]
-    if graded.suffix == ".py":  # the .py is the module; a notebook of the same name stays out of the way
-        (package / f"{module}{notebook.NOTEBOOK_SUFFIX}").unlink(missing_ok=True)
     choice = choice_notice(submission, graded, module)
-    summary = notebook.summarise_notices(_stage_notebooks(package, module) + _neutralise_scripts(package, copied))
+    ipython = _stage_notebooks(source, package, module) + _neutralise_scripts(package, copied)
+    summary = notebook.summarise_notices(ipython)
     notices = [text for text in (choice, summary) if text]
     if not (package / "__init__.py").exists():
         (package / "__init__.py").write_text("")

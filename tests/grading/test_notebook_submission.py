@@ -72,6 +72,17 @@ def test_a_notebook_alone_is_staged_for_the_child(tmp_path):
     assert "def potential_energy" in read_student_source(staged, "grad_forces")
 
 
+def test_a_notebook_with_large_saved_outputs_keeps_its_code(tmp_path):
+    path = write_notebook(tmp_path / "sub" / "grad_forces.ipynb", "x = 1")
+    data = json.loads(path.read_text())
+    data["cells"][1]["outputs"] = [{"output_type": "display_data", "metadata": {},
+                                    "data": {"image/png": "A" * (3 * 2**20)}}]
+    path.write_text(json.dumps(data))
+    staged = stage_submission(submission=tmp_path / "sub", module="grad_forces", dest=tmp_path / "stage")
+    assert read_student_source(staged, "grad_forces") == "x = 1"
+    assert not (tmp_path / "stage" / "assignments" / "grad_forces.ipynb").exists(), "only the code goes on"
+
+
 def test_with_a_py_and_a_notebook_the_py_is_graded_and_the_feedback_says_so(tmp_path):
     write_notebook(tmp_path / "sub" / "notebooks" / "grad_forces.ipynb", "x = 1")
     (tmp_path / "sub" / "assignments").mkdir(parents=True)
