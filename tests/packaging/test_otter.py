@@ -10,8 +10,12 @@ Each `otter run` costs a kernel start plus a grading, so by default a
 `correct` and a `wrong` grad_forces case are compared with `jaxgrade grade`,
 three hostile cases (rewriting results, reading the reference and hidden
 checks, the network) must score what the corpus expects, and one submission
-that would forge Otter's scores from inside the kernel must not. With
-JAXGRADE_OTTER_ALL=1 every single-file case of the corpus is compared.
+that would forge Otter's scores from inside the kernel must not. A correct
+Colab notebook must get jaxgrade's total, and a file named ``otter.py`` (which
+the kernel's ``from otter import Notebook`` would import from the submission
+folder), alone or zipped with a notebook, must score 0 without being imported.
+With JAXGRADE_OTTER_ALL=1 every single-file case of the corpus (.py or
+notebook) is compared.
 """
 from __future__ import annotations
 
