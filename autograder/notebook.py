@@ -122,6 +122,27 @@ def read_cells(path: Path) -> tuple[list[Cell], list[str]]:
     return cells, notices
 
 
+def _is_stub(node: ast.AST) -> bool:
+    """A function whose body (after its docstring) only raises NotImplementedError."""
+    body = list(node.body)
+    if body and isinstance(body[0], ast.Expr) and isinstance(getattr(body[0], "value", None), ast.Constant):
+        body = body[1:]
+    return len(body) == 1 and isinstance(body[0], ast.Raise) and "NotImplementedError" in ast.dump(body[0])
+
+
+def has_own_code(cells: list[Cell]) -> bool:
+    """Whether some function of the notebook has a body of the student's (not the handout's stub)."""
+    for cell in cells:
+        try:
+            tree = ast.parse(cell.source)
+        except (SyntaxError, ValueError):
+            return True
+        for node in tree.body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and not _is_stub(node):
+                return True
+    return False
+
+
 def cells_payload(notebook_name: str, cells: list[Cell]) -> str:
     """The JSON the child loads: the notebook's name and its code cells."""
     return json.dumps({"notebook": notebook_name, "cells": [{"number": c.number, "source": c.source} for c in cells]})

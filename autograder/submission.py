@@ -79,19 +79,32 @@ def _not_found_message(submission: Path, module: str) -> str:
     return message + f" Python files found: {', '.join(found) or 'none'}."
 
 
+def _worked_on(path: Path) -> bool:
+    """A notebook worth mentioning: it has functions of the student's (not only the handout's stubs)."""
+    try:
+        return path.stat().st_size > MAX_NOTEBOOK_BYTES or notebook.has_own_code(notebook.read_cells(path)[0])
+    except notebook.NotebookUnreadable:
+        return True
+
+
 def choice_notice(submission: Path, graded: Path, module: str) -> str:
-    """Why this file was graded when the submission also holds the other form of the module ('' if not)."""
+    """Why this file was graded when the submission also holds the other form of the module ('' if not).
+
+    An untouched handout notebook beside a graded ``.py`` (a whole template repository) goes unmentioned.
+    """
     other_suffix = notebook.NOTEBOOK_SUFFIX if graded.suffix == ".py" else ".py"
-    others = sorted(str(p.relative_to(submission)) for p in submission.rglob(f"{module}{other_suffix}")
+    others = sorted(p for p in submission.rglob(f"{module}{other_suffix}")
                     if _regular(p) and ".ipynb_checkpoints" not in p.parts)
+    if graded.suffix == ".py":
+        others = [p for p in others if _worked_on(p)]
     if not others:
         return ""
-    rel = graded.relative_to(submission)
+    rel, named = graded.relative_to(submission), ", ".join(str(p.relative_to(submission)) for p in others)
     if graded.suffix == ".py":
-        return (f"Graded {rel}. Your submission also holds {', '.join(others)}, which was not graded: when a "
+        return (f"Graded {rel}. Your submission also holds {named}, which was not graded: when a "
                 f"submission has both, the .py file is graded. To have the notebook graded, submit "
                 f"{module}.ipynb without {module}.py.")
-    return (f"Graded the notebook {rel}; {', '.join(others)} was not graded (the .py file is graded only "
+    return (f"Graded the notebook {rel}; {named} was not graded (the .py file is graded only "
             f"where it sits in the folder the grader looks in first: assignments/, then the top).")
 
 

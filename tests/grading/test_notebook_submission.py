@@ -84,13 +84,22 @@ def test_a_notebook_with_large_saved_outputs_keeps_its_code(tmp_path):
 
 
 def test_with_a_py_and_a_notebook_the_py_is_graded_and_the_feedback_says_so(tmp_path):
-    write_notebook(tmp_path / "sub" / "notebooks" / "grad_forces.ipynb", "x = 1")
+    write_notebook(tmp_path / "sub" / "notebooks" / "grad_forces.ipynb", "def grad_forces(x, m):\n    return x")
     (tmp_path / "sub" / "assignments").mkdir(parents=True)
     (tmp_path / "sub" / "assignments" / "grad_forces.py").write_text("x = 2\n")
     staged = stage_submission(submission=tmp_path / "sub", module="grad_forces", dest=tmp_path / "stage")
     assert staged.graded_file == "assignments/grad_forces.py"
     assert staged.notices[0].startswith("Graded assignments/grad_forces.py. Your submission also holds "
                                         "notebooks/grad_forces.ipynb, which was not graded")
+
+
+def test_the_untouched_handout_notebook_beside_the_py_goes_unmentioned(tmp_path):
+    root = Path(__file__).resolve().parents[2]
+    shutil.copytree(root / "student_template" / "notebooks", tmp_path / "sub" / "notebooks")
+    (tmp_path / "sub" / "assignments").mkdir()
+    (tmp_path / "sub" / "assignments" / "grad_forces.py").write_text("x = 2\n")
+    staged = stage_submission(submission=tmp_path / "sub", module="grad_forces", dest=tmp_path / "stage")
+    assert staged.graded_file == "assignments/grad_forces.py" and staged.notices == ()
 
 
 @pytest.mark.parametrize("name", ["Untitled0.ipynb", "Copy of grad_forces.ipynb"])
