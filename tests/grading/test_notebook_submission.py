@@ -156,3 +156,10 @@ def test_batch_grading_takes_loose_and_zipped_notebooks(tmp_path):
         rows = {row["student_id"]: row for row in csv.DictReader(handle)}
     full = load_registry("grad_forces").max_score
     assert {k: float(r["score"]) for k, r in rows.items()} == {"erin_12345_grad_forces": full, "frank": full}
+
+
+def test_a_colab_pip_line_in_a_py_is_skipped_with_its_line_named(tmp_path):
+    (tmp_path / "grad_forces.py").write_text("!pip install jax\nimport jax\n\ndef grad_forces(x, m):\n    return x\n")
+    staged = stage_submission(submission=tmp_path, module="grad_forces", dest=tmp_path / "stage")
+    compile(read_student_source(staged, "grad_forces"), "grad_forces.py", "exec")
+    assert "grad_forces.py, line 1: `!pip install jax` is an IPython shell command" in staged.notices[0]
