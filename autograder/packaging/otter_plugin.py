@@ -178,3 +178,7 @@ class JaxgradeOtterPlugin(AbstractOtterPlugin):
         scores = {t["name"]: float(t["score"]) for t in graded["tests"]} if graded else {}
         for name in list(results.results):
             results.update_score(name, scores.get(name, 0.0))
+        if graded and graded.get("output") and hasattr(results, "set_output"):
+            # The top-level feedback of every route (what to fix first, notebook cells that failed,
+            # IPython lines skipped), shown above the tests as on the Gradescope route.
+            results.set_output(str(graded["output"]))

@@ -146,6 +146,7 @@ def test_otter_and_jaxgrade_give_the_same_total(case, otter_zips, tmp_path):
         f"otter run gave {otter_score}, jaxgrade grade gave {jaxgrade['score']}.\n"
         f"otter:\n{otter_detail}\njaxgrade said: {jaxgrade['output'][:1500]}"
     )
+    assert otter_results.get("output") == jaxgrade["output"], "Otter's page should carry jaxgrade's top-level feedback"
 
 
 # Top-level code that, run in Otter's kernel, would forge every test's result and
