@@ -1,19 +1,25 @@
-"""The Otter plugin that keeps the student's file out of Otter's kernel.
+"""The Otter plugin that keeps every student file out of Otter's kernel.
 
-Otter 7 runs a submission as a notebook cell in a Jupyter kernel, then runs
-the test files in that same kernel. Left alone, the student's file would run
-there unconfined, before any test, in the process that reports the scores.
-This plugin, listed in the zip's ``otter_config.json``, takes two of Otter's
+Otter 7 runs a submission (a notebook, or a .py as one cell) in a Jupyter
+kernel whose working folder, on its ``sys.path``, is the submission folder,
+then runs the test files in that same kernel. Its first cell is ``from otter
+import Notebook``: left alone, a student's ``otter.py`` would be imported
+there, unconfined, before any test, in the process that reports the scores.
+This plugin, listed in the zip's ``otter_config.json``, takes three of Otter's
 plugin events in Otter's own process:
 
-- ``before_execution``: grades the submitted file with the real grader
-  (through :mod:`autograder.grader_process`, the launcher every route uses:
-  the student's functions run only inside jaxgrade's sandbox), writes the
-  results to ``<autograder>/results/jaxgrade-results.json``, and hands Otter
-  a one-line notebook to execute instead of the submission. The student's
-  file never runs in Otter's kernel.
-- ``after_grading``: sets every test's score from those results, so the
-  scores Otter reports are the grader's whatever the kernel did.
+- ``before_grading``: moves every student file out of the submission folder
+  (only Otter's copy of the tests stays), then grades the moved files with
+  the real grader (through :mod:`autograder.grader_process`, the launcher
+  every route uses: the student's functions run only inside jaxgrade's
+  sandbox) and writes the results to
+  ``<autograder>/results/jaxgrade-results.json``.
+- ``before_execution``: removes the inert stand-in left for Otter's last read
+  of the chosen file and hands Otter a one-line notebook to execute instead
+  of the submission.
+- ``after_grading``: sets every test's score, and the top-level feedback,
+  from those results, so what Otter reports is the grader's whatever the
+  kernel did.
 
 The test files (:mod:`.otter`) read the same results file for each check's
 message. Otter imports this module from the environment it runs in (the
@@ -115,16 +121,6 @@ def grade_folder(submission: Path, settings: GraderSettings, autograder_dir: Pat
         extra_data={"autograder_failure": run.problem}, hidden_visibility=settings.hidden_visibility,
         gpu_tier=settings.gpu_tier,
     )
-
-
-def grade_file(source: Path, settings: GraderSettings, autograder_dir: Path) -> dict:
-    """Grade one file as the module (staged as ``<assignment><suffix>``); write and return the results."""
-    with tempfile.TemporaryDirectory(prefix="jaxgrade-otter-") as scratch:
-        suffix = NOTEBOOK_SUFFIX if Path(source).suffix == NOTEBOOK_SUFFIX else ".py"
-        stage = Path(scratch) / "submission"
-        stage.mkdir()
-        shutil.copyfile(source, stage / f"{settings.assignment}{suffix}")
-        return grade_folder(stage, settings, autograder_dir)
 
 
 class JaxgradeOtterPlugin(AbstractOtterPlugin):
