@@ -111,11 +111,16 @@ def read_cells(path: Path) -> tuple[list[Cell], list[str]]:
         name = Path(path).name
         raise NotebookUnreadable(f"{name} is not a notebook Jupyter can open ({type(exc).__name__}).") from None
     cells, notices = [], []
-    for number, cell in enumerate(notebook.get("cells", []), start=1):
-        if cell.get("cell_type") != "code":
+    raw_cells = notebook.get("cells") if isinstance(notebook, dict) else None
+    if not isinstance(raw_cells, list):  # nbformat only logs a schema error: the shape is checked here
+        raise NotebookUnreadable(f"{Path(path).name} is not a notebook Jupyter can open (it has no list of cells).")
+    for number, cell in enumerate(raw_cells, start=1):
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue
         source = cell.get("source", "")
-        source = "".join(source) if isinstance(source, list) else str(source)
+        if isinstance(source, list):
+            source = "".join(part for part in source if isinstance(part, str))
+        source = source if isinstance(source, str) else ""
         done = neutralise(source, f"{Path(path).name}, cell {number}")
         cells.append(Cell(number, done.text))
         notices += done.notices

@@ -55,6 +55,18 @@ def test_a_cell_magic_that_is_not_python_skips_its_cell():
     assert timed.text == "\nx = 1\n" and "ran the cell without it" in timed.notices[0]
 
 
+@pytest.mark.parametrize("cells", [[{"cell_type": "code", "source": ["x = 1\n", 7, None]}], ["junk"],
+                                   [{"cell_type": "code", "source": 5}], 3, [{"cell_type": "code"}]])
+def test_odd_notebooks_are_read_or_refused_but_never_break_the_grader(tmp_path, cells):
+    odd = {"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    (tmp_path / "grad_forces.ipynb").write_text(json.dumps(odd))
+    try:
+        found, _ = notebook.read_cells(tmp_path / "grad_forces.ipynb")
+    except notebook.NotebookUnreadable:
+        return
+    assert all(isinstance(cell.source, str) for cell in found)
+
+
 def test_cells_are_numbered_as_on_screen(tmp_path):
     path = write_notebook(tmp_path / "grad_forces.ipynb", "import jax", "%matplotlib inline\nx = 1")
     cells, notices = notebook.read_cells(path)
@@ -109,8 +121,9 @@ def test_a_misnamed_notebook_is_named_in_the_message(tmp_path, name):
         stage_submission(submission=tmp_path, module="grad_forces", dest=tmp_path / "stage")
 
 
-def test_a_broken_notebook_says_how_to_get_a_good_one(tmp_path):
-    (tmp_path / "grad_forces.ipynb").write_text("{not json")
+@pytest.mark.parametrize("text", ["{not json", "[]", '{"cells": 3, "nbformat": 4, "nbformat_minor": 5}'])
+def test_a_broken_notebook_says_how_to_get_a_good_one(tmp_path, text):
+    (tmp_path / "grad_forces.ipynb").write_text(text)
     with pytest.raises(SubmissionNotFound, match="not a notebook Jupyter can open.*File > Download"):
         stage_submission(submission=tmp_path, module="grad_forces", dest=tmp_path / "stage")
 
