@@ -95,9 +95,9 @@ if "google.colab" in sys.modules:
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", *PINNED, *gpu], check=True)
     if not os.path.isdir("/content/template"):
         subprocess.run(["git", "clone", "-q", "--depth", "1", TEMPLATE_REPOSITORY, "/content/template"], check=True)
-    sys.path.insert(0, "/content/template/tests")
+    sys.path[:0] = ["/content/template", "/content/template/tests"]  # assignments/ (data), tests/
 else:  # Jupyter, in notebooks/ of your copy of the template
-    sys.path.insert(0, os.path.abspath(os.path.join("..", "tests")))
+    sys.path[:0] = [os.path.abspath(".."), os.path.abspath(os.path.join("..", "tests"))]
 
 import jax
 
