@@ -19,6 +19,7 @@ from pathlib import Path
 from . import results as results_mod
 from .checks import framework, load_registry
 from .gpu_tier import GpuTier, devices_from_import_reply
+from .notebook import describe_cell_errors
 from .sandbox import Limits, describe_protections
 from .sandbox.session import ChildCrashed, ChildError, ChildSession, StudentError
 from .submission import SubmissionNotFound, read_student_source, stage_submission
@@ -97,6 +98,8 @@ def grade_submission(
                 extra=extra,
                 hidden_feedback=hidden_feedback,
             )
+            if staged.notices:  # how the files were read: which one was graded, IPython syntax skipped
+                outcome = dataclasses.replace(outcome, output=outcome.output + "\n\n" + "\n\n".join(staged.notices))
         finally:
             session.close()  # every process the submission started is gone before we write
         output_tail = session.output_tail()
@@ -121,6 +124,7 @@ def _grade_staged(*, session, staged_source, assignment, registry, specs, budget
         extra = dict(extra, protections=session.protections)
         return results_mod.crash_outcome(assignment=assignment, check_specs=specs, reason=reason, extra_data=extra)
     extra = dict(extra, protections=session.protections)
+    cell_errors = describe_cell_errors(imported.get("cell_errors") or []) if isinstance(imported, dict) else ""
     print(describe_protections(session.protections))  # run_autograder's stdout: instructors only
     not_run_reason = None
     if gpu_tier is not None:
@@ -146,6 +150,8 @@ def _grade_staged(*, session, staged_source, assignment, registry, specs, budget
     closed = ctx.closed_gates()  # what to fix first: the properties of a non-solution do not count
     if closed:
         summary = "Fix first: " + closed[0] + "\n" + "\n".join(["Also: " + line for line in closed[1:]] + [summary])
+    if cell_errors:
+        summary += "\n\n" + cell_errors
     hidden = results_mod.hidden_summary(checks, hidden_feedback)  # visible before the hidden details are
     if hidden:
         summary += "\n\n" + hidden

@@ -5,6 +5,8 @@ Three layouts are understood:
 - one subfolder per student (``alice/assignments/grad_forces.py``), named by
   the student's id;
 - one zip per student (``alice.zip``), unpacked later by :mod:`.safe_unzip`;
+- one notebook per student (``alice.ipynb``, as a learning platform's download
+  names it), graded as the assignment's notebook whatever its name;
 - Gradescope's "Export Submissions" download: a folder per submission
   (``submission_<id>/``) beside ``submission_metadata.yml``, which maps each
   folder to its submitters::
@@ -25,6 +27,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..notebook import NOTEBOOK_SUFFIX
+
 GRADESCOPE_METADATA = "submission_metadata.yml"
 
 
@@ -44,6 +48,11 @@ class ClassSubmission:
     @property
     def is_zip(self) -> bool:
         return self.path.suffix.lower() == ".zip"
+
+    @property
+    def is_notebook(self) -> bool:
+        """A loose notebook: graded as ``<assignment>.ipynb`` (the file's name is the student's)."""
+        return self.path.suffix.lower() == NOTEBOOK_SUFFIX
 
 
 class RosterError(Exception):
@@ -109,7 +118,7 @@ def discover(directory: Path) -> list[ClassSubmission]:
         if path.is_dir():
             found[path.name] = ClassSubmission(path.name, path, (Student(id=path.name),))
     for path in sorted(directory.iterdir()):
-        if _visible(path) and path.is_file() and path.suffix.lower() == ".zip":
+        if _visible(path) and path.is_file() and path.suffix.lower() in (".zip", NOTEBOOK_SUFFIX):
             key = path.stem if path.stem not in found else path.name
             found[key] = ClassSubmission(key, path, (Student(id=path.stem),))
     return [found[key] for key in sorted(found)]

@@ -14,6 +14,7 @@ import dataclasses
 import os
 import queue
 import re
+import shutil
 import tempfile
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -114,6 +115,10 @@ class BatchGrader:
                     extract_zip(submission.path, folder)
                 except UnsafeArchive as exc:
                     return self._reject(submission, f"the zip was not unpacked: {exc}")
+            elif submission.is_notebook:  # a loose notebook named for its student: staged under the module's name
+                folder = Path(scratch) / "submission"
+                folder.mkdir()
+                shutil.copyfile(submission.path, folder / f"{self.assignment}{submission.path.suffix.lower()}")
             problem = self._run_grader(folder, results_path, run_as)
         data = None if problem else load_complete_results(results_path, assignment=self.assignment,
                                                           check_names=self.check_names)

@@ -73,7 +73,7 @@ class Server:
         return self.modules[name]
 
     def handle(self, request: dict):
-        from . import codec, probes, programs
+        from . import codec, notebook_loader, probes, programs
 
         op = request.get("op")
         if op == "ping":
@@ -82,7 +82,9 @@ class Server:
             devices = describe_devices()  # before the student's code runs, so it cannot rewrite the answer
             start = time.perf_counter()
             self.module(request["module"])
-            return {"seconds": time.perf_counter() - start, "devices": devices}
+            seconds = time.perf_counter() - start
+            cell_errors = notebook_loader.cell_errors(request["module"])  # a notebook's failing cells
+            return {"seconds": seconds, "devices": devices, "cell_errors": cell_errors}
         resolve = probes.Resolver(self).resolve
         args = [resolve(a) for a in request.get("args", [])]
         kwargs = {str(k): resolve(v) for k, v in request.get("kwargs", {}).items()}
@@ -118,6 +120,11 @@ def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     request_fd, reply_fd, submission_dir = int(argv[0]), int(argv[1]), argv[2]
     sys.path.insert(0, submission_dir)
+    from . import notebook_loader
+
+    submission_dir = os.path.abspath(submission_dir)
+    # A notebook's cells run one by one; a failing cell is described like any student error.
+    notebook_loader.install(lambda exc: describe_exception(exc, submission_dir))
     sys.setrecursionlimit(5000)
     _configure_jax()
     Server(submission_dir).serve(request_fd, reply_fd)

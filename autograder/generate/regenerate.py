@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import catalog
-from . import template
+from . import notebooks, template
 from .fixture_files import fixture_difference, npz_bytes, read_npz
 from .grading_table import with_points_table
 from .markers import strip_solutions
@@ -155,9 +155,27 @@ def _template_files(root: Path, package: dict[str, bytes]) -> dict[str, bytes]:
         files[f"handouts/{assignment.name}.md"] = with_points_table(handout, assignment.registry().checks).encode()
     for path in _source_files(tests):
         files[f"tests/{path}"] = (tests / path).read_bytes()
+    files.update(_notebook_files(root, package))
     # The autograder's own wording and verdicts, so local tests say what the grader says.
     for module, shipped in SHARED_MODULES.items():
         files[f"tests/{shipped}"] = _require(root / "autograder" / module, what="shared feedback module").read_bytes()
+    return files
+
+
+def _notebook_files(root: Path, package: dict[str, bytes]) -> dict[str, bytes]:
+    """The handout notebooks (``notebooks/<name>.ipynb``) and the helper their last cell uses."""
+    solutions = root / "solutions"
+    repository = notebooks.template_repository(solutions)
+    files = {f"tests/{notebooks.CHECKS_HELPER}": Path(__file__).with_name("templates").joinpath(
+        notebooks.CHECKS_HELPER).read_bytes()}
+    for assignment in catalog.discover(root):
+        checks = assignment.registry().checks
+        handout = with_points_table((solutions / "handouts" / f"{assignment.name}.md").read_text(encoding="utf-8"),
+                                    checks)
+        public_tests = (solutions / "public_tests" / f"test_{assignment.name}.py").read_text(encoding="utf-8")
+        files[f"{notebooks.NOTEBOOK_DIR}/{assignment.name}.ipynb"] = notebooks.handout_notebook(
+            name=assignment.name, handout=handout, stub=package[f"{assignment.name}.py"].decode("utf-8"),
+            points=notebooks.public_points(checks, public_tests), repository=repository)
     return files
 
 

@@ -58,7 +58,8 @@ jaxlib 349 MB and SciPy 143 MB of it). Measure again when the pins change."""
 def readme(assignments: list[tuple[str, str]]) -> str:
     """The template's README; ``assignments`` is [(module name, title)] in course order."""
     rows = "\n".join(
-        f"| {title} | `assignments/{name}.py` | [handouts/{name}.md](handouts/{name}.md) |"
+        f"| {title} | `assignments/{name}.py` | [handouts/{name}.md](handouts/{name}.md) "
+        f"| [notebooks/{name}.ipynb](notebooks/{name}.ipynb) |"
         for name, title in assignments
     )
     pins = "\n".join(f"- `{pin}`" for pin in PINNED_REQUIREMENTS)

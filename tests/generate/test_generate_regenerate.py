@@ -64,6 +64,7 @@ EXPECTED_DRIFT = sorted([
     "assignments/leftover.py",
     "student_template/assignments/grad_forces.py",
     "student_template/handouts/hmc.md",
+    "student_template/notebooks/grad_forces.ipynb",  # the handout notebook carries the stub's docstring
     "student_template/tests/fixtures/grad_forces.npz",
     "student_template/tests/old/test_old.py",
 ])

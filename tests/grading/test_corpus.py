@@ -1,7 +1,8 @@
 """Grade every submission in tests/corpus and hold it to its expectation.
 
 Each case is a folder ``tests/corpus/<kind>/<assignment>/<case>/`` holding a
-submission (``assignments/<module>.py`` or flat ``<module>.py``) and an
+submission (``assignments/<module>.py``, flat ``<module>.py`` or a notebook
+``<module>.ipynb``) and an
 ``expect.json``:
 
 - ``{"score": "full"}``: every check passes;
@@ -13,7 +14,8 @@ of the most this runner could award (junk that looks like a solution must not
 collect the points of properties it only seems to have), and ``"first_line"`` is
 the first line of the top-level feedback (what to fix first), and ``"says"``
 maps a check name (``"*"``: every check) to words its output must contain; the
-student template's own tests are held to the same words where they apply.
+student template's own tests are held to the same words where they apply;
+``"output_says"`` lists words the top-level feedback must contain.
 
 ``"description"`` says what the case is; ``"budget"`` (seconds per call) shortens
 the time limit for cases that hang on purpose. Every case must yield a valid
@@ -73,6 +75,8 @@ def test_corpus_case(case: Path, tmp_path: Path):
     for t in results["tests"]:
         if t["score"] < t["max_score"]:
             assert t["output"].strip(), f"failing check {t['name']!r} has no message"
+    for words in expect.get("output_says", []):  # the top-level feedback (notebook cells, IPython notices)
+        assert words in results["output"], f"the feedback should say {words!r}:\n{results['output']}"
     for name, words in expect.get("says", {}).items():
         outputs = [t["output"] for t in results["tests"] if name in ("*", t["name"])]
         assert outputs and all(words in output for output in outputs), f"{name!r} should say {words!r}:\n{outputs}"

@@ -145,6 +145,19 @@ def test_correct_submission_scores_full_marks(grad_forces_zip, tmp_path, results
     assert 'Grading "Homework 1: forces by autodiff" (grad_forces) for Ada Lovelace <ada@example.edu>' in done.stdout
 
 
+@pytest.mark.slow
+def test_a_colab_notebook_upload_scores_full_marks(grad_forces_zip, tmp_path, results_validator):
+    notebook = PROJECT_ROOT / "tests" / "corpus" / "correct" / "grad_forces" / "colab_notebook_magics_and_plot"
+    root = make_autograder_root(tmp_path, grad_forces_zip, {"grad_forces.ipynb": (notebook / "grad_forces.ipynb")
+                                                            .read_text()})
+    done = run_autograder(root)
+    assert done.returncode == 0, done.stderr[-3000:]
+    results = read_results(root)
+    assert_valid_results(results_validator, results)
+    assert results["score"] == pytest.approx(load_registry("grad_forces").max_score), results["output"]
+    assert "is an IPython shell command; the grader skipped it" in results["output"]
+
+
 def test_missing_submission_still_gives_valid_results(grad_forces_zip, tmp_path, results_validator):
     root = make_autograder_root(tmp_path, grad_forces_zip, {"notes.txt": "forgot the code"})
     done = run_autograder(root)

@@ -10,8 +10,12 @@ Each `otter run` costs a kernel start plus a grading, so by default a
 `correct` and a `wrong` grad_forces case are compared with `jaxgrade grade`,
 three hostile cases (rewriting results, reading the reference and hidden
 checks, the network) must score what the corpus expects, and one submission
-that would forge Otter's scores from inside the kernel must not. With
-JAXGRADE_OTTER_ALL=1 every single-file case of the corpus is compared.
+that would forge Otter's scores from inside the kernel must not. A correct
+Colab notebook must get jaxgrade's total, and a file named ``otter.py`` (which
+the kernel's ``from otter import Notebook`` would import from the submission
+folder), alone or zipped with a notebook, must score 0 without being imported.
+With JAXGRADE_OTTER_ALL=1 every single-file case of the corpus (.py or
+notebook) is compared.
 """
 from __future__ import annotations
 
@@ -34,14 +38,15 @@ CORPUS = PROJECT_ROOT / "tests" / "corpus"
 OTTER = Path(sys.executable).with_name("otter")
 CASES_PER_KIND = {"correct": 1, "wrong": 1}
 DEFAULT_ASSIGNMENTS = {"grad_forces"}
+DEFAULT_NOTEBOOKS = {"correct/grad_forces/colab_notebook_magics_and_plot"}
 DEFAULT_HOSTILE = {"grad_forces/rewrite_results", "grad_forces/steal_reference", "grad_forces/network_exfiltration"}
 
 
 def _module_file(case: Path) -> Path | None:
-    """The case's one submitted module, or None if it is not a single-file submission."""
+    """The case's one submitted module (a .py or a notebook), or None if it is not a single-file submission."""
     assignment = case.parent.name
-    files = [p for p in case.rglob("*.py") if p.name != "__init__.py"]
-    if len(files) == 1 and files[0].name == f"{assignment}.py":
+    files = [p for p in case.rglob("*") if p.suffix in (".py", ".ipynb") and p.name != "__init__.py"]
+    if len(files) == 1 and files[0].stem == assignment:
         return files[0]
     return None
 
@@ -57,7 +62,9 @@ def select_cases() -> list[Path]:
         elif kind == "hostile":
             chosen += [c for c in cases if f"{assignment}/{c.name}" in DEFAULT_HOSTILE]
         elif assignment in DEFAULT_ASSIGNMENTS:
-            chosen += cases[: CASES_PER_KIND.get(kind, 0)]
+            scripts = [c for c in cases if _module_file(c).suffix == ".py"]
+            chosen += scripts[: CASES_PER_KIND.get(kind, 0)]
+            chosen += [c for c in cases if f"{kind}/{assignment}/{c.name}" in DEFAULT_NOTEBOOKS]
     return chosen
 
 
@@ -77,6 +84,7 @@ def otter_zips(tmp_path_factory):
 
 
 def otter_total(zip_path: Path, module_file: Path, workdir: Path) -> tuple[float, dict]:
+    """``otter run`` on one file (a .py, a notebook or a zip of several); Otter's total and results."""
     submission = workdir / "otter-submission" / module_file.name
     submission.parent.mkdir(parents=True)
     shutil.copyfile(module_file, submission)
@@ -138,6 +146,7 @@ def test_otter_and_jaxgrade_give_the_same_total(case, otter_zips, tmp_path):
         f"otter run gave {otter_score}, jaxgrade grade gave {jaxgrade['score']}.\n"
         f"otter:\n{otter_detail}\njaxgrade said: {jaxgrade['output'][:1500]}"
     )
+    assert otter_results.get("output") == jaxgrade["output"], "Otter's page should carry jaxgrade's top-level feedback"
 
 
 # Top-level code that, run in Otter's kernel, would forge every test's result and
@@ -192,3 +201,50 @@ def test_the_zip_grades_through_the_plugin(otter_zips):
 
 def test_the_corpus_offers_cases_to_compare():
     assert any(c.parent.parent.name == "correct" for c in CASES), "no correct single-file case in the corpus"
+
+
+# A file named otter.py: Otter's kernel starts with `from otter import Notebook`, run in
+# the submission folder, so left there this file would be imported first, as the grader's
+# user, and could rewrite the results every test reads (10/10 for nothing).
+OTTER_MODULE_FORGERY = """
+import glob, json, os
+
+open({marker!r}, "w").write("ran in Otter's kernel")
+for path in glob.glob(os.path.join(os.getcwd(), "..", "results", "*.json")):
+    data = json.load(open(path))
+    for test in data.get("tests", []):
+        test["score"] = test.get("max_score", 0)
+    json.dump(data, open(path, "w"))
+
+
+class Notebook:
+    def __init__(self, *args, **kwargs):
+        pass
+"""
+
+STUB_NOTEBOOK = {
+    "cells": [{"cell_type": "code", "execution_count": None, "id": "stub", "metadata": {}, "outputs": [],
+               "source": "def potential_energy(x, m, eps2=0.0, G=1.0):\n    raise NotImplementedError\n"}],
+    "metadata": {}, "nbformat": 4, "nbformat_minor": 5,
+}
+
+
+@pytest.mark.slow
+@needs_otter
+@pytest.mark.parametrize("zipped_with_a_notebook", [False, True], ids=["alone", "zipped-with-a-notebook"])
+def test_a_file_named_otter_py_never_runs_in_otters_kernel(otter_zips, tmp_path, zipped_with_a_notebook):
+    import zipfile
+
+    marker = tmp_path / "kernel-imported-otter-py"
+    source = tmp_path / "source" / "otter.py"
+    source.parent.mkdir()
+    source.write_text(OTTER_MODULE_FORGERY.format(marker=str(marker)))
+    if zipped_with_a_notebook:
+        bundle = tmp_path / "source" / "submission.zip"
+        with zipfile.ZipFile(bundle, "w") as archive:
+            archive.write(source, "otter.py")
+            archive.writestr("grad_forces.ipynb", json.dumps(STUB_NOTEBOOK))
+        source = bundle
+    score, results = otter_total(otter_zips("grad_forces"), source, tmp_path)
+    assert not marker.exists(), "a student's otter.py was imported by Otter's kernel"
+    assert score == 0, f"a submission that implements nothing scored {score} through Otter: {results['tests']}"
