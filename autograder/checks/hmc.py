@@ -244,6 +244,46 @@ def key_types_and_determinism(ctx):
     return "Typed and legacy keys agree; the result is a function of the key."
 
 
+# -- non-finite proposals -----------------------------------------------------------
+DIVERGING_CHECK = "A rejected step returns theta0 exactly, also when the proposal diverged (NaN on the leapfrog path)"
+
+
+@REGISTRY.check(DIVERGING_CHECK, points=0.5)
+def rejected_diverging_steps(ctx):
+    """Paths that cross theta = 0 on a log-normal density end at NaN: such a step must
+    reject (H1 is not finite) and return theta0 bit for bit, which a blend
+    ``theta + accepted * (theta1 - theta)`` breaks (0 * NaN = NaN). Every other step
+    your code rejects must return theta0 exactly too. Which finite proposals are
+    accepted is the key-for-key checks' business, not this one's."""
+    ctx.require(MOVES)  # a step that never moves returns theta0 on every key
+    case = cases.diverging_case()
+    seen = ctx.remember("diverging steps", lambda: _student_steps(ctx, case))
+    _, diverged = cases.reference_result(ctx, "diverging")
+    for i in np.flatnonzero(diverged | ~seen.accepted):
+        if not (np.array_equal(seen.thetas[i].astype(np.float64), case.thetas[i]) and not seen.accepted[i]):
+            raise Fail(_diverging_message(case, i, seen, diverged=bool(diverged[i])))
+    return (f"{case.label}: the {int(diverged.sum())} diverged proposals are rejected, and every rejected step "
+            "returns theta0 exactly.")
+
+
+def _diverging_message(case: StepCase, i: int, seen, *, diverged: bool) -> str:
+    start, seed = case.thetas[i], case.seeds[i]
+    expected = "this step diverges, so it must reject" if diverged else "your step rejects here"
+    head = (f"{case.label}, key PRNGKey({seed}), theta0 = {start.tolist()}: {expected}: expected theta_new = "
+            f"theta0 = {start.tolist()} exactly and accepted = False; got theta_new = {seen.thetas[i].tolist()}, "
+            f"accepted = {bool(seen.accepted[i])}. ")
+    if seen.accepted[i]:
+        return head + ("The leapfrog path crosses theta = 0, where log(theta) and its gradient are NaN, so H at "
+                       "the end is NaN. Accept only when it is finite: `accepted = jnp.isfinite(h1) & (log_u < "
+                       "log_ratio)` (a comparison with NaN is False, but `~(log_u >= log_ratio)` is True).")
+    if not np.all(np.isfinite(seen.thetas[i])):
+        return head + ("The proposal theta1 is NaN here (the path crosses theta = 0, where log(theta) and its "
+                       "gradient are NaN). A blend such as `theta + accepted * (theta1 - theta)` then returns "
+                       "theta + 0 * NaN = NaN (0 * inf is NaN too), not theta0. How to fix: select, do not blend: "
+                       "`theta_new = jnp.where(accepted, theta1, theta)`.")
+    return head + "How to fix: return theta0 itself on rejection: `theta_new = jnp.where(accepted, theta1, theta)`."
+
+
 # -- run_chain ---------------------------------------------------------------------
 CHAIN_PROBE_SAMPLES = sampling.CHAIN_PROBE_SAMPLES
 
