@@ -241,6 +241,7 @@ class ChildSession:
             self.close()
             self.discard_output()
             self.start()
+        budget = timeout  # what "slow" is measured against, however little of the total is left
         if self.total_seconds is not None:  # never wait past the grading's total
             timeout = min(timeout, max(self.total_seconds - self.spent, 0.0))
         started = time.monotonic()
@@ -250,7 +251,7 @@ class ChildSession:
             self._send(dict(message, id=self._next_id), deadline)
             reply = self._read_reply(self._next_id, deadline)
         except ChildTimeout:
-            self._account(started, timeout, None)
+            self._account(started, budget, None)
             self.close()
             if functions:
                 self.hangs.append((frozenset(functions), timeout))
@@ -258,11 +259,11 @@ class ChildSession:
                 raise GradingTimeSpent(self.spent, self.total_seconds, timeout) from None
             raise ChildTimeout(timeout) from None
         except (codec.FrameError, OSError) as exc:
-            self._account(started, timeout, functions)
+            self._account(started, budget, functions)
             reason = self._death_reason(exc)
             self.close()
             raise ChildCrashed(reason) from None
-        self._account(started, timeout, functions)
+        self._account(started, budget, functions)
         if reply.get("ok") is True:
             return reply.get("value")
         error = reply.get("error")
@@ -279,11 +280,11 @@ class ChildSession:
             if slow <= functions and spent > timeout:
                 raise SlowCalls(slow, spent, timeout)
 
-    def _account(self, started: float, timeout: float, functions: frozenset | None) -> None:
+    def _account(self, started: float, budget: float, functions: frozenset | None) -> None:
         """Add a request's time to the grading's total and, when it was slow, to its functions' total."""
         elapsed = time.monotonic() - started
         self.spent += elapsed
-        if functions and elapsed > SLOW_FRACTION * timeout:
+        if functions and elapsed > SLOW_FRACTION * budget:
             self.slow[frozenset(functions)] = self.slow.get(frozenset(functions), 0.0) + elapsed
 
     def _read_reply(self, request_id: int, deadline: float) -> dict:
