@@ -23,7 +23,7 @@ from .notebook import describe_cell_errors
 from .sandbox import Limits, describe_protections
 from .sandbox.session import ChildCrashed, ChildError, ChildSession, StudentError
 from .submission import SubmissionNotFound, read_student_source, stage_submission
-from .vocabulary import HIDDEN_FEEDBACK, HIDDEN_VISIBILITY, RUN_AS, check_visibility
+from .vocabulary import GRADING_BUDGETS, HIDDEN_FEEDBACK, HIDDEN_VISIBILITY, RUN_AS, check_visibility
 
 
 def _visibility(check: framework.Check, hidden_visibility: str) -> str:
@@ -85,7 +85,8 @@ def grade_submission(
                 assignment=assignment, check_specs=specs, reason=str(exc), extra_data=extra
             )
             return _finish(outcome, results_path, started)
-        session = ChildSession(staged_dir=staged.package_root, limits=limits, run_as=run_as, gpu=gpu_tier is not None)
+        session = ChildSession(staged_dir=staged.package_root, limits=limits, run_as=run_as, gpu=gpu_tier is not None,
+                               total_seconds=GRADING_BUDGETS * budget)  # slow calls add up to a bounded total
         try:
             outcome = _grade_staged(
                 session=session,

@@ -26,6 +26,14 @@ HIDDEN_FEEDBACK = "fix"
 CALL_BUDGET_SECONDS = 60.0
 """Seconds one graded call of student code may take, compilation included."""
 
+GRADING_BUDGETS = 6
+"""All graded calls of one grading together may take this many call budgets (6 min at the
+default): a submission whose calls each stay under the budget still ends inside Gradescope's limit."""
+
+SCRATCH_LIMIT_MB = 256
+"""The most the child may have in its scratch folder (files it writes, its own runtime copy
+included): past this, the grader stops it."""
+
 GRADESCOPE_TIME_LIMIT_SECONDS = 540
 """One whole grading on Gradescope: inside its default 10-minute limit, with room to write results."""
 

@@ -12,9 +12,10 @@ physics allows it:
 - the eps2 = 0 check differentiates twice (forward and reverse mode), which
   is where a self-pair masked by a single ``jnp.where`` turns into NaN;
 - the autodiff check is behavioural: in the child, ``potential_energy`` gets
-  a ``jax.custom_jvp`` rule that triples its derivative; forces from
-  ``jax.grad(potential_energy)`` triple, hand-derived or finite-difference
-  forces do not (``child/programs_behaviour.py``).
+  a ``jax.custom_jvp`` rule (a factor and an added field, drawn per grading),
+  and is replaced by a potential of another form; forces from
+  ``jax.grad(potential_energy)`` follow both, hand-derived or finite-difference
+  forces neither (``child/programs_behaviour.py``).
 
 The property checks (autodiff, third law, float32, eps2 = 0, jit) are gated on forces
 that point along the true ones, so a function returning zeros or the
@@ -22,6 +23,7 @@ positions cannot collect them.
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 
 import numpy as np
@@ -42,8 +44,8 @@ FLOAT32_TOLERANCE = 1e-5  # float32 autodiff lands near 3e-7
 JIT_TOLERANCE = 1e-10  # XLA may reorder sums; anything larger is a different function
 
 AUTODIFF_CHECK = "grad_forces is -jax.grad(potential_energy): it follows potential_energy's derivative rule"
-AUTODIFF_FACTOR = 3.0  # the marked potential's derivative rule: 3x the true derivative
-AUTODIFF_TOLERANCE = 1e-9  # the same computation twice, scaled: round-off only
+AUTODIFF_TOLERANCE = 1e-9  # the same computation twice, scaled and shifted: round-off only
+FOREIGN_TOLERANCE = 1e-11  # autodiff of plane waves ~1e-15; the best central difference ~4e-11
 FORCE_CHECK = "grad_forces matches the analytic force to machine precision (float64)"
 
 NAN_FIX = (
@@ -150,37 +152,104 @@ def force_values(ctx):
     return f"Forces agree with the analytic law to 1e-12 on {len(_drawn_systems())} systems."
 
 
+@dataclasses.dataclass(frozen=True)
+class AutodiffProbe:
+    """The derivative rules of one grading, drawn afresh (``draw_probe``), never from a fixed seed.
+
+    The marked rule: ``potential_energy``'s derivative times ``factor`` plus
+    ``field``, so -jax.grad gives ``factor * F - field``. The foreign potential:
+    ``G sum_i m_i sum_k a_k cos(k_k . x_i + phi_k)``, whose forces the grader
+    computes here (``foreign_forces``).
+    """
+
+    factor: float
+    field: np.ndarray  # (N, 3)
+    wavevectors: np.ndarray  # (K, 3)
+    amplitudes: np.ndarray  # (K,)
+    phases: np.ndarray  # (K,)
+
+    def foreign_forces(self, system: systems.ParticleSystem) -> np.ndarray:
+        """-grad of the foreign potential: G m_i sum_k a_k sin(k_k . x_i + phi_k) k_k."""
+        sines = np.sin(system.x @ self.wavevectors.T + self.phases) * self.amplitudes
+        return system.G * system.m[:, None] * (sines @ self.wavevectors)
+
+
+def draw_probe(system: systems.ParticleSystem, force_scale: float, rng=None) -> AutodiffProbe:
+    """Fresh rules for ``system``: OS entropy unless ``rng`` is given, so no submission can know them in advance."""
+    rng = rng if rng is not None else np.random.default_rng()
+    spread = float(np.std(system.x)) or 1.0
+    return AutodiffProbe(
+        factor=float(rng.uniform(1.5, 4.5)),
+        field=force_scale * rng.normal(size=system.x.shape),
+        wavevectors=rng.normal(size=(4, 3)) / spread,
+        amplitudes=force_scale * spread * rng.uniform(0.5, 1.5, size=4),
+        phases=rng.uniform(0.0, 2 * np.pi, size=4),
+    )
+
+
 @REGISTRY.check(AUTODIFF_CHECK, points=1)
 def forces_by_autodiff(ctx):
-    """Autodiff, verified by behaviour: in the child, potential_energy carries a
-    custom_jvp rule that scales its true derivative by AUTODIFF_FACTOR. Forces
-    from jax.grad(potential_energy) follow the rule; hand-derived or finite-
-    difference forces cannot know it and come out unchanged."""
+    """Autodiff, verified by behaviour on two independent signals, with rules drawn for this
+    grading only (an in-process probe can be detected, see docs/checks.md; it cannot be
+    known in advance): (1) potential_energy keeps its values but carries a custom_jvp rule,
+    factor times its true derivative plus a field; (2) potential_energy is replaced by an
+    external-field potential of another form. Forces from jax.grad(potential_energy) follow
+    both; hand-derived or finite-difference forces follow neither."""
     ctx.require(FORCES)
     system = _softened(7)
     own = _student(ctx, "grad_forces", system)
+    scale = float(np.max(np.abs(_reference(ctx, "grad_forces", system))))
+    probe = ctx.remember("autodiff probe", lambda: draw_probe(system, scale))
     marked = as_float_array(
-        ctx.program("forces_with_marked_potential", system.x, system.m, system.eps2, system.G, AUTODIFF_FACTOR),
+        ctx.program("forces_with_marked_potential", system.x, system.m, system.eps2, system.G, probe.factor,
+                    probe.field),
         what="grad_forces with a marked potential_energy",
     )
-    if relative_difference(marked, AUTODIFF_FACTOR * own) <= AUTODIFF_TOLERANCE:
-        return ("grad_forces follows potential_energy's derivative rule: the forces come from jax.grad "
-                f"({system.describe()}).")
-    unchanged = relative_difference(marked, own) <= AUTODIFF_TOLERANCE
-    seen = (
-        "your forces did not change at all: they do not come from differentiating potential_energy"
-        if unchanged else
-        f"your forces changed by a factor of about {_ratio(marked, own):.3g}: they do not come from "
-        "jax.grad of the module's potential_energy alone"
+    foreign = as_float_array(
+        ctx.program("forces_with_foreign_potential", system.x, system.m, system.eps2, system.G, probe.wavevectors,
+                    probe.amplitudes, probe.phases),
+        what="grad_forces with another potential_energy",
     )
+    problems = [_marked_problem(marked, own, probe, system), _foreign_problem(foreign, own, probe, system)]
+    problems = [p for p in problems if p]
+    if not problems:
+        return ("grad_forces follows potential_energy's derivative rule and differentiates whatever "
+                f"potential_energy is: the forces come from jax.grad ({system.describe()}).")
     raise Fail(
-        f"grad_forces must be -jax.grad(potential_energy): the assignment teaches automatic differentiation. "
-        f"Expected: with potential_energy given a derivative rule (jax.custom_jvp) that multiplies its true "
-        f"derivative by {AUTODIFF_FACTOR:g}, forces {AUTODIFF_FACTOR:g} times as large ({system.describe()}). "
-        f"Seen: {seen}. Hand-derived forces are exact but are not what this assignment teaches, and finite "
-        "differences are neither. How to fix: `return -jax.grad(potential_energy)(x, m, eps2, G)`, calling the "
-        "module's own potential_energy."
+        "grad_forces must be -jax.grad(potential_energy): the assignment teaches automatic differentiation. "
+        + " ".join(problems)
+        + " Hand-derived forces are exact but are not what this assignment teaches, and finite differences are "
+        "neither. How to fix: `return -jax.grad(potential_energy)(x, m, eps2, G)`, calling the module's own "
+        "potential_energy."
     )
+
+
+def _marked_problem(marked, own, probe: AutodiffProbe, system) -> str:
+    expected = probe.factor * own - probe.field
+    if relative_difference(marked, expected) <= AUTODIFF_TOLERANCE:
+        return ""
+    unchanged = relative_difference(marked, own) <= AUTODIFF_TOLERANCE
+    seen = ("your forces did not change at all: they do not come from differentiating potential_energy"
+            if unchanged else
+            f"forces that differ from that by {relative_difference(marked, expected):.2e} (relative): they do not "
+            "come from jax.grad of the module's potential_energy alone")
+    return (f"Expected: with potential_energy given a derivative rule (jax.custom_jvp) that multiplies its true "
+            f"derivative by {probe.factor:.4g} and adds a fixed field, forces {probe.factor:.4g} times yours minus "
+            f"that field ({system.describe()}). Seen: {seen}.")
+
+
+def _foreign_problem(foreign, own, probe: AutodiffProbe, system) -> str:
+    expected = probe.foreign_forces(system)
+    if relative_difference(foreign, expected) <= FOREIGN_TOLERANCE:
+        return ""
+    unchanged = relative_difference(foreign, own) <= AUTODIFF_TOLERANCE
+    seen = ("your gravitational forces, unchanged: grad_forces does not differentiate potential_energy"
+            if unchanged else
+            f"forces that differ from -grad of that potential by {relative_difference(foreign, expected):.2e} "
+            "(relative)")
+    return (f"Expected: with potential_energy replaced by another potential (an external field, "
+            f"G sum_i m_i sum_k a_k cos(k_k . x_i + phi_k)), the forces -grad of that potential "
+            f"({system.describe()}). Seen: {seen}.")
 
 
 def _ratio(seen, reference) -> float:

@@ -244,6 +244,51 @@ def key_types_and_determinism(ctx):
     return "Typed and legacy keys agree; the result is a function of the key."
 
 
+# -- non-finite proposals -----------------------------------------------------------
+DIVERGING_CHECK = "A rejected step returns theta0 exactly, also when the proposal diverged (NaN on the leapfrog path)"
+
+
+@REGISTRY.check(DIVERGING_CHECK, points=0.5)
+def rejected_diverging_steps(ctx):
+    """Paths that cross theta = 0 on a log-normal density end at NaN (four of the
+    reference's fourteen; any HMC step's own momenta give some). Every step your code
+    rejects must return theta0 bit for bit, which a blend
+    ``theta + accepted * (theta1 - theta)`` breaks there (0 * NaN = NaN), and no step
+    may accept a non-finite proposal. Which finite proposals are accepted is the
+    key-for-key checks' business, so a key slip or a wrong leapfrog is not charged twice."""
+    ctx.require(MOVES)  # a step that never moves returns theta0 on every key
+    case = cases.diverging_case()
+    seen = ctx.remember("diverging steps", lambda: _student_steps(ctx, case))
+    _, diverged = cases.reference_result(ctx, "diverging")
+    for i in range(len(case.seeds)):
+        if seen.accepted[i]:
+            ok = bool(np.all(np.isfinite(seen.thetas[i])))
+        else:
+            ok = np.array_equal(seen.thetas[i].astype(np.float64), case.thetas[i])
+        if not ok:
+            raise Fail(_diverging_message(case, i, seen))
+    return (f"{case.label}: every rejected step returns theta0 exactly, and no accepted one is NaN "
+            f"({int(diverged.sum())} of the reference's {len(diverged)} proposals diverge here).")
+
+
+def _diverging_message(case: StepCase, i: int, seen) -> str:
+    start, seed = case.thetas[i], case.seeds[i]
+    head = f"{case.label}, key PRNGKey({seed}), theta0 = {start.tolist()}: "
+    if seen.accepted[i]:
+        return head + (f"your step accepted a proposal that is not finite, {seen.thetas[i].tolist()}. The leapfrog "
+                       "path crosses theta = 0, where log(theta) and its gradient are NaN, so H at the end is NaN. "
+                       "How to fix: accept only when it is finite: `accepted = jnp.isfinite(h1) & (log_u < "
+                       "log_ratio)` (a comparison with NaN is False, but `~(log_u >= log_ratio)` is True).")
+    head += (f"your step rejected, so expected theta_new = theta0 = {start.tolist()} exactly; got "
+             f"{seen.thetas[i].tolist()}. ")
+    if not np.all(np.isfinite(seen.thetas[i])):
+        return head + ("The proposal theta1 is NaN here (the path crosses theta = 0, where log(theta) and its "
+                       "gradient are NaN). A blend such as `theta + accepted * (theta1 - theta)` then returns "
+                       "theta + 0 * NaN = NaN (0 * inf is NaN too), not theta0. How to fix: select, do not blend: "
+                       "`theta_new = jnp.where(accepted, theta1, theta)`.")
+    return head + "How to fix: return theta0 itself on rejection: `theta_new = jnp.where(accepted, theta1, theta)`."
+
+
 # -- run_chain ---------------------------------------------------------------------
 CHAIN_PROBE_SAMPLES = sampling.CHAIN_PROBE_SAMPLES
 

@@ -17,6 +17,7 @@ import numpy as np
 
 from solutions.jla import load_jla
 
+from ..child import targets
 from . import dynamics_fixtures as fx
 from .dynamics_fixtures import reference_x64
 from .framework import Attr, Target
@@ -111,6 +112,45 @@ def supernova_case(reference) -> StepCase:
     )
 
 
+LOGNORMAL = {"mu": np.array([0.0, -0.5]), "sigma": np.array([0.8, 0.6])}
+DIVERGING_STARTS = [  # (theta0, seed): 4 paths cross theta = 0 (NaN), 7 accepted, 3 rejected with a finite H1
+    ([1.82, 1.03], 705), ([0.95, 1.61], 706), ([0.84, 1.07], 741), ([1.68, 0.56], 801),
+    ([1.89, 1.1], 700), ([1.76, 1.16], 704), ([1.97, 0.83], 707), ([1.94, 1.87], 708), ([0.48, 1.28], 709),
+    ([1.45, 1.89], 710), ([1.38, 0.4], 711), ([1.27, 0.85], 702), ([1.07, 1.06], 712), ([1.52, 0.23], 725),
+]
+
+
+def diverging_case() -> StepCase:
+    """Steps on log-normal densities written with ``jnp.log(theta)``: four leapfrog paths
+    cross theta = 0, where the log-probability and its gradient are NaN, so the proposal
+    itself is NaN and the step must return theta0 exactly (every decision is at least 0.1
+    from its threshold, or certain)."""
+    return StepCase(
+        label="log-normal density on theta > 0, some leapfrog paths crossing 0 (NaN proposals)",
+        target=Target("lognormal", LOGNORMAL),
+        log_prob=targets.build("lognormal", **LOGNORMAL),
+        thetas=[np.array(theta) for theta, _ in DIVERGING_STARTS],
+        seeds=[seed for _, seed in DIVERGING_STARTS],
+        step_size=0.3,
+        n_leapfrog=3,
+    )
+
+
+def diverged_proposals(case: StepCase) -> np.ndarray:
+    """(k,) bool: the reference's proposal theta1 is not finite (parent side, float64)."""
+    from ..diagnosis_sampling import trajectory
+
+    with reference_x64():
+        ends = []
+        for theta, seed in zip(case.thetas, case.seeds):
+            key_p, _ = jax.random.split(jax.random.PRNGKey(seed))
+            theta = jnp.asarray(theta)
+            p0 = jax.random.normal(key_p, theta.shape, theta.dtype)
+            ends.append(np.asarray(trajectory(theta, p0, case.log_prob, case.step_size, case.n_leapfrog,
+                                              extra_kick=False)[0]))
+    return ~np.all(np.isfinite(np.stack(ends)), axis=1)
+
+
 FLAT_SLOPE = np.array([1e-3, -2e-3, 0.5e-3])
 
 
@@ -178,6 +218,7 @@ def _submit_references(reference) -> dict:
         "supernova": lambda: reference_steps(reference, supernova_case(reference)),
         "flat": lambda: reference_steps(reference, flat_case(custom_gradient=False)),
         "flat with custom gradient": lambda: reference_steps(reference, flat_case(custom_gradient=True)),
+        "diverging": lambda: (reference_steps(reference, diverging_case()), diverged_proposals(diverging_case())),
         "chain": lambda: reference_chain(reference),
         "posterior": lambda: reference_posterior(reference),
     }

@@ -2,8 +2,10 @@
 
 - ``forces_with_marked_potential``: the student's ``grad_forces`` while the
   module's ``potential_energy`` carries a ``jax.custom_jvp`` rule that scales
-  its true derivative by ``factor``. Forces from ``jax.grad`` follow the rule;
-  hand-derived or finite-difference forces do not.
+  its true derivative by ``factor`` and adds ``field``. Forces from
+  ``jax.grad`` follow the rule; hand-derived or finite-difference forces do not.
+- ``forces_with_foreign_potential``: the same, with ``potential_energy``
+  replaced by a potential of another form altogether (an external field).
 - ``forces_with_recorded_pair_force``: the student's ``vmap_forces`` while
   ``pair_force`` is replaced by a recorder that notes how many ``jax.vmap``
   levels batch its arguments, and returns ``factor`` times the true pair force
@@ -16,15 +18,23 @@ Nothing here decides anything: plain numbers and bytes go back to the grader.
 from __future__ import annotations
 
 import jax
+import jax.numpy as jnp
 
 from . import exporting, probes
 from .program_registry import program
 from .substitute import substituted
 
 
-# -- autodiff, by a derivative rule the student's code cannot know -------------
-def _marked_potential(original, factor: float):
-    """``original`` with a custom_jvp rule: the true derivative times ``factor``."""
+# -- autodiff, by derivative rules the student's code cannot know ----------------
+# The grader draws every number below afresh for each grading and keeps the answers:
+# the child is told the rules, never what the forces should come out as.
+def _marked_potential(original, factor: float, field):
+    """``original`` with a custom_jvp rule: ``factor`` times the true derivative, plus ``field``.
+
+    The value is untouched, so only a derivative sees the rule: ``jax.grad``
+    of it is ``factor * grad(original) + field``.
+    """
+    field = jnp.asarray(field)
 
     @jax.custom_jvp
     def potential_energy(x, m, eps2=0.0, G=1.0):
@@ -33,16 +43,36 @@ def _marked_potential(original, factor: float):
     @potential_energy.defjvp
     def rule(primals, tangents):
         value, tangent = jax.jvp(original, primals, tangents)
-        return value, factor * tangent
+        return value, factor * tangent + jnp.sum(field.astype(value.dtype) * tangents[0])
 
     return potential_energy
 
 
 @program
-def forces_with_marked_potential(mod, x, m, eps2, G, factor):
+def forces_with_marked_potential(mod, x, m, eps2, G, factor, field):
     """``grad_forces(x, m, eps2, G)`` computed while ``potential_energy``'s
-    derivative rule is scaled by ``factor``; shape (N, 3)."""
-    with substituted(mod, "potential_energy", lambda original: _marked_potential(original, float(factor))):
+    derivative rule is ``factor`` times the true one plus ``field`` (N, 3); shape (N, 3)."""
+    with substituted(mod, "potential_energy", lambda original: _marked_potential(original, float(factor), field)):
+        return _compiled_or_eager(mod.grad_forces, x, m, eps2, G)
+
+
+def _external_field_potential(wavevectors, amplitudes, phases):
+    """A potential of another form: G * sum_i m_i sum_k a_k cos(k_k . x_i + phi_k)."""
+    wavevectors, amplitudes, phases = (jnp.asarray(a) for a in (wavevectors, amplitudes, phases))
+
+    def potential_energy(x, m, eps2=0.0, G=1.0):
+        waves = jnp.cos(x @ wavevectors.T.astype(x.dtype) + phases.astype(x.dtype))
+        return G * jnp.sum(m[:, None] * amplitudes.astype(x.dtype) * waves)
+
+    return potential_energy
+
+
+@program
+def forces_with_foreign_potential(mod, x, m, eps2, G, wavevectors, amplitudes, phases):
+    """``grad_forces(x, m, eps2, G)`` computed while ``potential_energy`` is an external
+    field of random plane waves (``_external_field_potential``); shape (N, 3)."""
+    foreign = _external_field_potential(wavevectors, amplitudes, phases)
+    with substituted(mod, "potential_energy", lambda original: foreign):
         return _compiled_or_eager(mod.grad_forces, x, m, eps2, G)
 
 

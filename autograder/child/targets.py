@@ -48,6 +48,22 @@ def gaussian_in_box(mean, precision, lower, upper):
 
 
 @target
+def lognormal(mu, sigma):
+    """Independent log-normal densities on theta > 0, as a student would write them.
+
+    ``log(theta)`` is NaN for theta < 0, and so is the gradient: a leapfrog
+    path that crosses 0 ends at a NaN position (H1 NaN, so the step must
+    reject and return theta0); near 0 the gradient grows without bound.
+    """
+
+    def log_prob(theta):
+        log_theta = jnp.log(theta)
+        return jnp.sum(-0.5 * ((log_theta - mu) / sigma) ** 2 - log_theta)
+
+    return log_prob
+
+
+@target
 def banana(b=0.1, scale=10.0):
     """A banana-shaped 2-D density (twisted Gaussian)."""
 

@@ -1,6 +1,7 @@
 """The names of the sandbox's protections, and the summary instructors read.
 
-The launcher reports every protection in MECHANISMS as
+The launcher reports every protection in MECHANISMS (the grader adds those in
+APPLIED_BY_GRADER, which it applies from outside the child) as
 `{name: {"active": bool, "detail": str}}`; a protection it could not apply is
 reported inactive with the reason, never left out. Standard library only: the
 launcher imports this file by path.
@@ -16,6 +17,8 @@ MECHANISMS = {
                       "a fork bomb could stall the machine"),
     "file_size_limit": ("file size limit",
                         "it could fill the disk"),
+    "scratch_size_limit": ("scratch size limit",
+                           "many files, each under the file size limit, could fill the disk"),
     "cpu_time_limit": ("CPU time limit",
                        "a busy loop is stopped only by the per-request timeout"),
     "no_core_dumps": ("no core dumps",
@@ -39,6 +42,9 @@ MECHANISMS = {
     "seccomp": ("seccomp filter",
                 "it could open network sockets and use ptrace or namespaces"),
 }
+
+# Applied from outside the child, by the grader (spawn.py), not by the launcher.
+APPLIED_BY_GRADER = {"scratch_size_limit"}
 
 # Missing one of these weakens the guarantee that hidden material stays hidden.
 _CRITICAL_WHEN_ALONE = {"landlock_filesystem", "separate_user"}

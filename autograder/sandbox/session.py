@@ -33,18 +33,44 @@ class ChildTimeout(ChildError):
         self.seconds = seconds
 
 
+def _describe(functions: frozenset) -> str:
+    return " and ".join(sorted(f"your code under the grader's {name[8:]} program"
+                               if name.startswith("program ") else name for name in functions))
+
+
 class EarlierTimeout(ChildTimeout):
     """Not called: the same student functions already used up a budget this grading."""
 
     def __init__(self, functions: frozenset, seconds: float):
-        names = " and ".join(sorted(f"your code under the grader's {name[8:]} program"
-                                    if name.startswith("program ") else name for name in functions))
         super().__init__(seconds)
-        self.args = (f"{names} did not return within {seconds:.0f} s earlier; not called again",)
+        self.args = (f"{_describe(functions)} did not return within {seconds:.0f} s earlier; not called again",)
+
+
+class SlowCalls(ChildTimeout):
+    """Not called: the same student functions' slow calls together already took more than a budget."""
+
+    def __init__(self, functions: frozenset, spent: float, seconds: float):
+        super().__init__(seconds)
+        self.args = (f"{_describe(functions)} took {spent:.0f} s in slow calls this grading, more than one "
+                     f"{seconds:.0f} s budget; not called again",)
+
+
+class GradingTimeSpent(ChildTimeout):
+    """Not called: this grading's calls together used up its total time."""
+
+    def __init__(self, spent: float, total: float, seconds: float):
+        super().__init__(seconds)
+        self.args = (f"your code has used {spent:.0f} s of this grading's {total:.0f} s in all; "
+                     "no further calls are made",)
 
 
 class ChildCrashed(ChildError):
     pass
+
+
+SLOW_FRACTION = 0.25
+"""A call that takes more than this fraction of its budget is slow: slow calls of the same
+functions add up, and once they pass one budget those functions are not called again."""
 
 
 def student_functions(message: dict, known) -> frozenset:
@@ -93,7 +119,7 @@ class ChildSession:
     """
 
     def __init__(self, *, staged_dir: Path, limits=None, run_as: str | None = RUN_AS, extra_env: dict | None = None,
-                 gpu: bool = False):
+                 gpu: bool = False, total_seconds: float | None = None):
         from . import Limits
 
         self.staged_dir = Path(staged_dir)
@@ -109,6 +135,9 @@ class ChildSession:
         self._next_id = 0
         self._to_child = self._from_child = -1
         self.hangs: list[tuple[frozenset, float]] = []  # (functions, budget) of requests that timed out
+        self.slow: dict[frozenset, float] = {}  # functions -> seconds their slow calls took together
+        self.total_seconds = total_seconds  # all requests of this session together (None: no total)
+        self.spent = 0.0
 
     # -- lifecycle ---------------------------------------------------------
     def start(self) -> None:
@@ -202,32 +231,61 @@ class ChildSession:
         Once a request has used up its budget, a later one whose functions include
         all of its functions, with no larger budget, is answered at once with
         EarlierTimeout instead of waiting out its own budget: a hang costs one budget.
+        Slow calls cost at most about one budget too: once the calls of some functions
+        that each took more than SLOW_FRACTION of their budget add up to more than a
+        budget, later requests that need those functions get SlowCalls. And all
+        requests together never wait past ``total_seconds`` (GradingTimeSpent).
         """
-        for hung, seconds in self.hangs if functions else ():
-            if hung <= functions and timeout <= seconds:
-                raise EarlierTimeout(hung, seconds)
+        self._refuse_spent(timeout, functions)
         if not self.alive:
             self.close()
             self.discard_output()
             self.start()
-        deadline = time.monotonic() + timeout
+        budget = timeout  # what "slow" is measured against, however little of the total is left
+        if self.total_seconds is not None:  # never wait past the grading's total
+            timeout = min(timeout, max(self.total_seconds - self.spent, 0.0))
+        started = time.monotonic()
+        deadline = started + timeout
         self._next_id += 1
         try:
             self._send(dict(message, id=self._next_id), deadline)
             reply = self._read_reply(self._next_id, deadline)
         except ChildTimeout:
+            self._account(started, budget, None)
             self.close()
             if functions:
                 self.hangs.append((frozenset(functions), timeout))
+            if self.total_seconds is not None and self.spent >= self.total_seconds:
+                raise GradingTimeSpent(self.spent, self.total_seconds, timeout) from None
             raise ChildTimeout(timeout) from None
         except (codec.FrameError, OSError) as exc:
+            self._account(started, budget, functions)
             reason = self._death_reason(exc)
             self.close()
             raise ChildCrashed(reason) from None
+        self._account(started, budget, functions)
         if reply.get("ok") is True:
             return reply.get("value")
         error = reply.get("error")
         raise StudentError(error if isinstance(error, dict) else {"type": "Exception", "message": "malformed error"})
+
+    def _refuse_spent(self, timeout: float, functions: frozenset | None) -> None:
+        """Raise at once when a request could only spend time already used up (see ``request``)."""
+        if self.total_seconds is not None and self.spent >= self.total_seconds:
+            raise GradingTimeSpent(self.spent, self.total_seconds, timeout)
+        for hung, seconds in self.hangs if functions else ():
+            if hung <= functions and timeout <= seconds:
+                raise EarlierTimeout(hung, seconds)
+        for slow, spent in self.slow.items() if functions else ():
+            if slow <= functions and spent > timeout:
+                raise SlowCalls(slow, spent, timeout)
+
+    def _account(self, started: float, budget: float, functions: frozenset | None) -> None:
+        """Add a request's time to the grading's total and, when it was slow, to its functions' total."""
+        elapsed = time.monotonic() - started
+        self.spent += elapsed
+        if functions and elapsed > SLOW_FRACTION * budget:
+            self.slow[frozenset(functions)] = self.slow.get(frozenset(functions), 0.0) + elapsed
 
     def _read_reply(self, request_id: int, deadline: float) -> dict:
         """The reply carrying our request's id; frames written by anyone else are skipped."""
@@ -263,6 +321,9 @@ class ChildSession:
                 code = self._proc.wait(timeout=5)
             except Exception:
                 code = None
+        overflow = getattr(self._proc, "overflow_reason", None)  # set by scratch_watch
+        if overflow:
+            return overflow + " (all files together may take at most that; write less, or nothing)"
         if code is None:
             return f"the submission broke the connection to the grader ({exc})"
         if code < 0:

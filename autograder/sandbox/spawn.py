@@ -17,8 +17,8 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from autograder.sandbox import cgroups, fs_policy, gpu, reach, uids
-from autograder.vocabulary import RUN_AS
+from autograder.sandbox import cgroups, fs_policy, gpu, reach, scratch_watch, uids
+from autograder.vocabulary import RUN_AS, SCRATCH_LIMIT_MB
 
 GiB = 2**30
 MiB = 2**20
@@ -47,12 +47,14 @@ class Limits:
         of what its uid already runs (the kernel counts per uid).
     fsize_bytes: largest file it may write, its stdout/stderr files included.
     cpu_seconds: CPU time of the whole child, a backstop behind wall-clock timeouts.
+    scratch_bytes: everything in scratch together, watched by the grader (scratch_watch.py).
     """
 
     memory_bytes: int = 4 * GiB
     nproc: int = field(default_factory=_default_nproc)
     fsize_bytes: int = 64 * MiB
     cpu_seconds: int = 600
+    scratch_bytes: int = SCRATCH_LIMIT_MB * MiB
 
 
 class SandboxStartError(RuntimeError):
@@ -310,6 +312,7 @@ def spawn_child(*, argv, scratch: Path, env: dict, limits: Limits,
         uids.give_back(lease)
         raise
     report["process_limit"]["cgroup_dirs"] = cgroup.get("dirs", [])
+    report["scratch_size_limit"] = scratch_watch.watch(proc, scratch, limits.scratch_bytes)
     if who is not None and report["separate_user"]["active"]:
         report["separate_user"]["uid"] = who.uid
     elif lease:

@@ -24,6 +24,7 @@ def _cases():
         "banana32": checks.banana_case(np.float32),
         "supernova": checks.supernova_case(reference),
         "outside prior": checks.outside_prior_case(),
+        "diverging": checks.diverging_case(),
     }
 
 
@@ -45,12 +46,12 @@ def _decision_margins(case):
     return np.array(margins)
 
 
-@pytest.mark.parametrize("name", ["gaussian", "banana64", "banana32", "supernova", "outside prior"])
+@pytest.mark.parametrize("name", ["gaussian", "banana64", "banana32", "supernova", "outside prior", "diverging"])
 def test_reference_decisions_are_far_from_their_threshold(name):
     assert _decision_margins(_cases()[name]).min() >= 0.03
 
 
-@pytest.mark.parametrize("name", ["gaussian", "banana64", "banana32", "supernova", "outside prior"])
+@pytest.mark.parametrize("name", ["gaussian", "banana64", "banana32", "supernova", "outside prior", "diverging"])
 def test_cases_mix_accepted_and_rejected_steps(name):
     accepted = support.reference_steps(reference, _cases()[name]).accepted
     assert 0.2 <= accepted.mean() <= 0.9, accepted
@@ -158,3 +159,21 @@ def test_prior_points_are_inside_and_outside_as_labelled():
     with fx.reference_x64():
         outside = [float(reference.log_posterior(jnp.asarray(t), z, mu, cov)) for t in checks.OUTSIDE_PRIOR]
     assert all(v == -np.inf for v in outside)
+
+
+def test_the_diverging_case_diverges_and_the_reference_returns_theta0():
+    """Four proposals are NaN (paths crossing theta = 0); the reference rejects them and
+    returns theta0 bit for bit, where a blend returns NaN."""
+    case = checks.diverging_case()
+    with fx.reference_x64():
+        ends = [sampling.trajectory(jnp.asarray(theta), jax.random.normal(jax.random.split(jax.random.PRNGKey(seed))[0],
+                                                                          (2,), jnp.float64),
+                                    case.log_prob, case.step_size, case.n_leapfrog, extra_kick=False)[0]
+                for theta, seed in zip(case.thetas, case.seeds)]
+    diverged = np.array([not np.all(np.isfinite(np.asarray(end))) for end in ends])
+    assert diverged.sum() >= 3, diverged
+    steps = support.reference_steps(reference, case)
+    assert not steps.accepted[diverged].any()
+    assert np.array_equal(steps.thetas[diverged], np.stack(case.thetas)[diverged])
+    blended = np.stack(case.thetas) + 0.0 * (np.stack([np.asarray(e) for e in ends]) - np.stack(case.thetas))
+    assert np.isnan(blended[diverged]).any(axis=1).all()  # the component that crossed 0

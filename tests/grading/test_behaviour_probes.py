@@ -15,6 +15,8 @@ import numpy as np
 import pytest
 
 from autograder.checks import evidence
+from autograder.checks.grad_forces import draw_probe
+from autograder.checks.nbody_systems import ParticleSystem
 from autograder.child import programs  # noqa: F401  (registers the programs)
 from autograder.child.program_registry import get
 
@@ -147,14 +149,29 @@ def potential_energy(x, m, eps2=0.0, G=1.0):
 """
 
 
+SYSTEM = ParticleSystem(x=X, m=M, eps2=EPS2, G=G)
+
+
 @pytest.mark.parametrize("form", sorted(GRAD_FORMS))
 def test_marked_potential_tells_autodiff_from_hand_derived(form):
     body, factor = GRAD_FORMS[form]
+    autodiff = factor != 1.0
     module = _module(POTENTIAL + textwrap.dedent(body))
     own = np.asarray(module.grad_forces(X, M, EPS2, G))
-    marked = get("forces_with_marked_potential")(module, X, M, EPS2, G, 3.0)
-    assert evidence.relative_difference(marked, factor * own) < 1e-9
-    assert evidence.relative_difference(module.grad_forces(X, M, EPS2, G), own) < 1e-12
+    probe = draw_probe(SYSTEM, float(np.max(np.abs(own))), rng=np.random.default_rng(7))
+    marked = get("forces_with_marked_potential")(module, X, M, EPS2, G, probe.factor, probe.field)
+    expected = probe.factor * own - probe.field if autodiff else own
+    assert evidence.relative_difference(marked, expected) < 1e-9
+    foreign = get("forces_with_foreign_potential")(module, X, M, EPS2, G, probe.wavevectors, probe.amplitudes,
+                                                   probe.phases)
+    expected = probe.foreign_forces(SYSTEM) if autodiff else own
+    assert evidence.relative_difference(foreign, expected) < 1e-12
+    assert evidence.relative_difference(module.grad_forces(X, M, EPS2, G), own) < 1e-12  # restored
+
+
+def test_probes_are_drawn_afresh_for_each_grading():
+    first, second = (draw_probe(SYSTEM, 1.0) for _ in range(2))
+    assert first.factor != second.factor and not np.array_equal(first.field, second.field)
 
 
 def _exported(module, function: str, n: int) -> evidence.Evidence:
