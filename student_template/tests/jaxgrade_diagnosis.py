@@ -94,6 +94,19 @@ VMAP_SUM_FIX = (
     "F_i = sum over j != i of pair_force(x_i, x_j, m_i, m_j): vmap over j inside, over i outside, "
     "then sum over the j axis (axis=1)."
 )
+FLOAT32_TOLERANCE = 1e-5  # float32 autodiff lands near 3e-7
+FLOAT32_FIX = (
+    "Compute in the input's dtype throughout; a float32 result this far off usually means "
+    "a step that loses precision (a finite difference, or a cast down after a float64 step)."
+)
+
+
+def float32_verdict(seen32, own64, *, what: str) -> str | None:
+    """A float32 result against the same function's own float64 result (not the reference's:
+    a wrong force law costs the values checks, not this one)."""
+    return feedback.compare_arrays(seen32, own64, what=what, tolerance=FLOAT32_TOLERANCE, fix=FLOAT32_FIX)
+
+
 TWO_BODY_POTENTIAL_FIX = "W = -G m1 m2 / r: count each unordered pair once, and no self-pairs."
 
 
