@@ -323,7 +323,9 @@ def chain_shape_verdict(samples, n_samples: int, d: int) -> str | None:
 
 CHAIN_FIX_STEP_FIRST = (
     "Fix hmc_step first: run_chain is built on it, and hmc_step does not match the reference yet (see the "
-    "hmc_step check on the 2-D Gaussian). Once hmc_step is right, run_chain will likely match too."
+    "hmc_step check on the 2-D Gaussian). Once hmc_step is right, run_chain will likely match too.\n"
+    "How to fix: make hmc_step match the reference (its message names the mistake); run_chain itself may "
+    "already be right."
 )
 
 
