@@ -79,7 +79,7 @@ def test_classroom_points_match_the_handout_table(tmp_path):
     handout's table) says; on the stubs every check scores 0."""
     output = tmp_path / "github_output"
     name = "grad_forces"
-    subprocess.run(
+    run = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"tests/test_{name}.py"],
         cwd=TEMPLATE, capture_output=True, text=True, timeout=600,
         env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "JAX_PLATFORMS": "cpu",
@@ -92,3 +92,7 @@ def test_classroom_points_match_the_handout_table(tmp_path):
     assert {test["name"]: test["max_score"] for test in result["tests"]} == public
     assert result["max_score"] == sum(public.values())
     assert result["status"] == "fail" and all(test["score"] == 0 for test in result["tests"])
+    # The same run, as the student sees it: the points of each failing linked test, and the summary line.
+    hidden = sum(check.points for check in load_registry(name).checks if not check.gpu) - sum(public.values())
+    assert f"{name}: 0 / {sum(public.values()):g} public points; {hidden:g} more points" in run.stdout
+    assert f"of {name}'s" in run.stdout and "points at stake]" in run.stdout
