@@ -91,7 +91,7 @@ def _accepted_matches(seen, candidate) -> bool:
 
 def _verify_moves(ctx) -> None:
     """At least one accepted move that lands where the reference's proposal lands on the same key,
-    or where a step with a named key slip (swapped or shared keys, an extra kick) lands: those
+    or where a step with a named slip (swapped or shared keys, an extra kick, a negated momentum) lands: those
     mistakes cost the value checks, and the step is still an HMC step."""
     seen, expected = _gaussian_steps(ctx), cases.reference_result(ctx, "gaussian")
     if _accepted_matches(seen, expected):

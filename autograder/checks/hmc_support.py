@@ -63,7 +63,7 @@ def require_step_results(raw, *, count: int, dim: int) -> StepResults:
 
 
 # -- the well-known variants (shared with the public tests: autograder/diagnosis_sampling.py)
-def variant_results(case: StepCase, names=("swapped keys", "one key", "extra kick")) -> list:
+def variant_results(case: StepCase, names=("swapped keys", "one key", "extra kick", "negated momentum")) -> list:
     """StepResults of the named well-known variants on ``case`` (parent side, float64)."""
     return [
         StepResults(*sampling.variant_steps(variant, case.seeds, case.thetas, case.log_prob, case.step_size,

@@ -73,6 +73,10 @@ def main(argv: list[str]) -> None:
     import jax
 
     jax.config.update("jax_enable_x64", True)  # as the template's conftest.py and the grader do
+    # Verdicts only: naming the mistake (which compiles every known HMC variant) is tested elsewhere.
+    import jaxgrade_diagnosis_sampling
+
+    jaxgrade_diagnosis_sampling.matching_variant = lambda *args, **kwargs: ("(not named here)", "")
     results = {str(case): linked_verdicts(template, assignment, case, i) for i, case in enumerate(cases)}
     print(json.dumps(results))
 

@@ -70,7 +70,7 @@ def test_public_tests_and_graded_checks_agree_on_every_corpus_case(assignment, t
     cases = cases_of(assignment)
     result = subprocess.run(
         [sys.executable, str(RUNNER), str(TEMPLATE), assignment, *map(str, cases)],
-        capture_output=True, text=True, timeout=900, cwd=tmp_path,
+        capture_output=True, text=True, timeout=1800, cwd=tmp_path,
         env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "JAX_PLATFORMS": "cpu", "PYTHONDONTWRITEBYTECODE": "1"},
     )
     assert result.returncode == 0, result.stderr[-4000:]
