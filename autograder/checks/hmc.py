@@ -175,8 +175,9 @@ def supernova_steps(ctx):
         "This check runs your hmc_step on YOUR log_posterior (the reference's never enters your process): "
         "if the log_posterior checks fail too, fix log_posterior first."
     )
-    return compare_steps(_student_steps(ctx, case), case, cases.reference_result(ctx, "supernova"), note=note,
-                         more=_more_evidence(ctx))
+    with ctx.fix_first(POSTERIOR_EXACT, subject_check=POSTERIOR_CHECK):
+        return compare_steps(_student_steps(ctx, case), case, cases.reference_result(ctx, "supernova"), note=note,
+                             more=_more_evidence(ctx))
 
 
 def _flat_steps(ctx, *, custom_gradient: bool):
@@ -382,7 +383,23 @@ def _posterior_values(ctx):
     return ctx.remember("posterior values", run)
 
 
-@REGISTRY.check("log_posterior matches the reference inside the prior (values and gradients)", points=1, public=True)
+POSTERIOR_CHECK = "log_posterior matches the reference inside the prior (values and gradients)"
+
+
+def _verify_posterior(ctx) -> None:
+    """log_posterior's values inside the prior match the reference's (the supernova steps run on it)."""
+    expected_values, _ = cases.reference_result(ctx, "posterior")
+    problem = sampling.pointwise_verdict(_posterior_values(ctx)[0], expected_values, cases.INSIDE_PRIOR,
+                                         what="log_posterior", tolerance=1e-10, fix=sampling.POSTERIOR_FIX)
+    if problem is not None:
+        raise NotShown("does not match the reference", problem)
+
+
+POSTERIOR_EXACT = Gate("log_posterior", _verify_posterior, counts="the checks that run it",
+                       fix=f"make log_posterior match the reference (see the check {POSTERIOR_CHECK!r}).")
+
+
+@REGISTRY.check(POSTERIOR_CHECK, points=1, public=True)
 def posterior_inside(ctx):
     expected_values, expected_grads = cases.reference_result(ctx, "posterior")
     # The verdicts and their diagnoses are shared with the public test (autograder/diagnosis_sampling.py).
