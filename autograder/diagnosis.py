@@ -94,6 +94,19 @@ VMAP_SUM_FIX = (
     "F_i = sum over j != i of pair_force(x_i, x_j, m_i, m_j): vmap over j inside, over i outside, "
     "then sum over the j axis (axis=1)."
 )
+FLOAT32_TOLERANCE = 1e-5  # float32 autodiff lands near 3e-7
+FLOAT32_FIX = (
+    "Compute in the input's dtype throughout; a float32 result this far off usually means "
+    "a step that loses precision (a finite difference, or a cast down after a float64 step)."
+)
+
+
+def float32_verdict(seen32, own64, *, what: str) -> str | None:
+    """A float32 result against the same function's own float64 result (not the reference's:
+    a wrong force law costs the values checks, not this one)."""
+    return feedback.compare_arrays(seen32, own64, what=what, tolerance=FLOAT32_TOLERANCE, fix=FLOAT32_FIX)
+
+
 TWO_BODY_POTENTIAL_FIX = "W = -G m1 m2 / r: count each unordered pair once, and no self-pairs."
 
 
@@ -114,11 +127,22 @@ def force_fix(seen, expected, *, G: float, m=None, law_fix: str | None = None) -
     return AUTODIFF_FIX if max_normalised_error_or_inf(seen, expected) < 1e-6 else LAW_FIX
 
 
+def named_first(what: str, named: str, message: str | None) -> str | None:
+    """``message`` under a first line that names the mistake (``named``: a hint's words), if one is named."""
+    if message is None or not named:
+        return message
+    headline = named.split(". ")[0].split("; ")[0].rstrip(".")
+    return f"{what}: {headline[0].lower()}{headline[1:]}.\n{message}"
+
+
 def forces_verdict(seen, expected, *, what: str, G: float, m=None, tolerance: float,
                    law_fix: str | None = None) -> str | None:
-    """Forces ``seen`` against ``expected`` (same shape): None, or expected / seen / how to fix."""
-    fix = force_fix(seen, expected, G=G, m=m, law_fix=law_fix)
-    return feedback.compare_arrays(seen, expected, what=what, tolerance=tolerance, fix=fix)
+    """Forces ``seen`` against ``expected`` (same shape): None, or expected / seen / how to fix.
+
+    A named mistake (a sign, a factor, accelerations) is the first line."""
+    named = scale_hint(seen, expected, G=G) or (acceleration_hint(seen, expected, m) if m is not None else "")
+    fix = named or force_fix(seen, expected, G=G, m=m, law_fix=law_fix)
+    return named_first(what, named, feedback.compare_arrays(seen, expected, what=what, tolerance=tolerance, fix=fix))
 
 
 def potential_verdict(seen, expected, *, what: str, G: float, tolerance: float,
@@ -130,8 +154,9 @@ def potential_verdict(seen, expected, *, what: str, G: float, tolerance: float,
             f"{what}: expected a scalar (shape ()), got shape {shape}. "
             "Sum over all pairs: the potential energy of a system is one number."
         )
-    fix = scale_hint(seen, expected, G=G) or law_fix
-    return feedback.compare_arrays(seen, expected, what=what, tolerance=tolerance, fix=fix)
+    named = scale_hint(seen, expected, G=G)
+    return named_first(what, named, feedback.compare_arrays(seen, expected, what=what, tolerance=tolerance,
+                                                            fix=named or law_fix))
 
 
 # -- integrator steps -------------------------------------------------------------
@@ -214,12 +239,13 @@ def step_verdict(seen, expected, *, start, dt: float, accel, what: str, toleranc
     if all(values_close(getattr(seen, name), getattr(expected, name), tolerance) for name in ("x", "v")):
         return None
     fix = describe_step_mistake(seen, start, dt, accel)
+    named = "" if fix == STEP_CONTRACT else fix
     for name in ("x", "v"):
         message = feedback.compare_arrays(
             getattr(seen, name), getattr(expected, name), what=f"{what}: {name}", tolerance=tolerance, fix=fix
         )
         if message is not None:
-            return message
+            return named_first(what, named, message)
     return None
 
 

@@ -48,7 +48,11 @@ def trajectory(theta, p, log_prob, step_size, n_leapfrog, *, extra_kick):
 
 @functools.cache
 def jitted_variant_steps():
-    """``steps(variant, keys (k, 2), thetas (k, d), log_prob, step_size, n_leapfrog)``, jitted (built once)."""
+    """``steps(variant, keys (k, 2), thetas (k, d), log_prob, step_size, n_leapfrog)``, jitted (built once).
+
+    ``variant`` is "reference" (the spec's step, which also gives the reference's
+    proposals as ``theta1``) or a key of VARIANTS. Returns ``(theta_new, accepted, theta1)``.
+    """
     import jax
     import jax.numpy as jnp
 
@@ -58,78 +62,204 @@ def jitted_variant_steps():
             key_p, key_u = jax.random.split(key)
             if variant == "swapped keys":
                 key_p, key_u = key_u, key_p
+            elif variant == "momentum from the unsplit key":
+                key_p = key
+            elif variant == "uniform from the unsplit key":
+                key_u = key
             elif variant == "one key":
                 key_p = key_u = key
             p0 = jax.random.normal(key_p, theta.shape, theta.dtype)
-            theta1, p1 = trajectory(theta, p0, log_prob, step_size, n_leapfrog, extra_kick=variant == "extra kick")
+            if variant == "negated momentum":
+                p0 = -p0
+            off_by = {"one leapfrog step too many": 1, "one leapfrog step too few": -1}.get(variant, 0)
+            steps_taken = n_leapfrog + off_by
+            theta1, p1 = trajectory(theta, p0, log_prob, step_size, steps_taken, extra_kick=variant == "extra kick")
             h0, h1 = hamiltonian(theta, p0, log_prob), hamiltonian(theta1, p1, log_prob)
-            log_ratio = h0 - h1
+            log_ratio = h1 - h0 if variant == "flipped sign" else h0 - h1
             accepted = jnp.isfinite(h1) & (jnp.log(jax.random.uniform(key_u, dtype=theta.dtype)) < log_ratio)
             if variant == "finite start only":
                 accepted = accepted & jnp.isfinite(h0)
-            if variant == "always accept":
-                accepted = jnp.ones((), bool)
-            return jnp.where(accepted, theta1, theta), accepted
+            if variant == "always accept":  # every finite proposal
+                accepted = jnp.isfinite(h1)
+            return jnp.where(accepted, theta1, theta), accepted, theta1
 
         return jax.vmap(one)(keys, thetas)
 
     return steps
 
 
-def variant_steps(variant: str, seeds, thetas, log_prob, step_size: float, n_leapfrog: int):
-    """The variant's ``(theta_new (k, d), accepted (k,))`` for PRNGKey(seed) and start, float64, NumPy."""
+def variant_steps(variant: str, seeds, thetas, log_prob, step_size: float, n_leapfrog: int, *, proposals=False):
+    """The variant's ``(theta_new (k, d), accepted (k,))`` for PRNGKey(seed) and start, float64, NumPy.
+
+    With ``proposals``, the end points of the trajectories (k, d) come third.
+    """
     import jax
     import jax.numpy as jnp
 
     with jax.enable_x64(True):
         keys = jnp.stack([jax.random.PRNGKey(int(seed)) for seed in seeds])
-        new, accepted = jitted_variant_steps()(
+        new, accepted, theta1 = jitted_variant_steps()(
             variant, keys, jnp.asarray(np.stack(thetas)), log_prob, float(step_size), int(n_leapfrog)
         )
-        return np.asarray(new), np.asarray(accepted)
+        result = (np.asarray(new), np.asarray(accepted))
+        return result + (np.asarray(theta1),) if proposals else result
 
 
+# Variant -> (first line: the mistake, in hmc_step; how to fix). Checked in this order; the
+# first that reproduces every step is named (the key variants come before "one key", which
+# some problems cannot tell from them: its first line then still names a real mistake).
+SPLIT = "`key_p, key_u = jax.random.split(key)`"
 VARIANTS = {
-    "always accept": "your step accepts every proposal: the Metropolis test is missing. Accept iff "
-    "`jnp.log(jax.random.uniform(key_u, dtype=theta.dtype)) < log_ratio` (and H at the end is finite), "
-    "else return theta0.",
-    "extra kick": "your step matches the course reading's snippet, which applies one half kick too many at the "
-    "end, so H at the end is wrong. Each of the n_leapfrog steps is half kick, drift, half kick, nothing more.",
-    "swapped keys": "your step draws the momentum with the second key and the uniform with the first. Use "
-    "`key_p, key_u = jax.random.split(key)` in that order.",
-    "finite start only": "your step rejects every proposal from a start where the log-probability is -inf "
-    "(H(theta0, p0) = +inf). The contract accepts iff H(theta1, p1) is finite and log(u) < log_ratio: from "
-    "outside the prior log_ratio = +inf, so a proposal that ends inside is accepted and the chain moves in. "
-    "Two usual causes: testing the start too (test only the end point: `accepted = jnp.isfinite(H1) & "
-    "(log_u < H0 - H1)`), or a gradient that is NaN outside the prior, as finite differences of -inf are "
-    "(use `jax.grad(log_prob_fn)`: where the density is flat at -inf its gradient is 0 and the momentum "
-    "carries theta in).",
-    "one key": "your step uses the same key for the momentum and the uniform draw (correlated random numbers). "
-    "Split first: `key_p, key_u = jax.random.split(key)`.",
+    "swapped keys": (
+        "your step draws the momentum with the second key and the uniform with the first (split order swapped).",
+        f"use {SPLIT} in that order: the momentum from key_p, the uniform from key_u.",
+    ),
+    "momentum from the unsplit key": (
+        "your step draws the momentum with the unsplit `key` instead of `key_p`.",
+        f"split first, {SPLIT}, then `p0 = jax.random.normal(key_p, theta.shape, theta.dtype)`.",
+    ),
+    "uniform from the unsplit key": (
+        "your step draws the Metropolis uniform with the unsplit `key` instead of `key_u`.",
+        f"split first, {SPLIT}, then `u = jax.random.uniform(key_u, dtype=theta.dtype)`.",
+    ),
+    "one key": (
+        "your step uses the same key for the momentum and the uniform draw (correlated random numbers).",
+        f"split first: {SPLIT}; the momentum from key_p, the uniform from key_u.",
+    ),
+    "flipped sign": (
+        "your Metropolis test has its sign flipped: it uses log_ratio = H1 - H0 instead of H0 - H1.",
+        "`log_ratio = H(theta0, p0) - H(theta1, p1)`: a proposal that lowers the energy is always accepted.",
+    ),
+    "always accept": (
+        "your step accepts every proposal: the Metropolis test is missing.",
+        "accept iff `jnp.log(jax.random.uniform(key_u, dtype=theta.dtype)) < log_ratio` (and H at the end is "
+        "finite), else return theta0.",
+    ),
+    "negated momentum": (
+        "your step flips the sign of the momentum it draws (p0 = -normal(key_p)).",
+        "`p0 = jax.random.normal(key_p, theta.shape, theta.dtype)`, unchanged; flipping the momentum at the "
+        "end of the trajectory is harmless, flipping it at the start is not the spec's step.",
+    ),
+    "extra kick": (
+        "your step matches the course reading's snippet, which applies one half kick too many at the end, so H "
+        "at the end is wrong.",
+        "each of the n_leapfrog steps is half kick, drift, half kick, nothing more.",
+    ),
+    "one leapfrog step too many": (
+        "your step takes n_leapfrog + 1 leapfrog steps.",
+        "exactly n_leapfrog velocity-Verlet steps (`jax.lax.scan(..., length=n_leapfrog)` or "
+        "`jax.lax.fori_loop(0, n_leapfrog, ...)`).",
+    ),
+    "one leapfrog step too few": (
+        "your step takes n_leapfrog - 1 leapfrog steps.",
+        "exactly n_leapfrog velocity-Verlet steps (`jax.lax.scan(..., length=n_leapfrog)` or "
+        "`jax.lax.fori_loop(0, n_leapfrog, ...)`).",
+    ),
+    "finite start only": (
+        "your step rejects every proposal from a start where the log-probability is -inf (H(theta0, p0) = +inf).",
+        "the contract accepts iff H(theta1, p1) is finite and log(u) < log_ratio: from outside the prior "
+        "log_ratio = +inf, so a proposal that ends inside is accepted and the chain moves in. Two usual causes: "
+        "testing the start too (test only the end point: `accepted = jnp.isfinite(H1) & (log_u < H0 - H1)`), "
+        "or a gradient that is NaN outside the prior, as finite differences of -inf are (use "
+        "`jax.grad(log_prob_fn)`: where the density is flat at -inf its gradient is 0 and the momentum carries "
+        "theta in).",
+    ),
 }
 STEP_FIX = (
     "follow the spec's key convention and steps exactly: split, momentum from key_p in theta's dtype, "
     "n_leapfrog velocity-Verlet steps with jax.grad, H at both ends, accept iff H1 is finite and "
     "log(u) < log_ratio."
 )
+DECISION_FIX = (
+    "the trajectories are right, so look at the accept test: `log_ratio = H(theta0, p0) - H(theta1, p1)` with "
+    "H = -log_prob + |p|^2 / 2, `u = jax.random.uniform(key_u, dtype=theta.dtype)`, accept iff H1 is finite "
+    "and `jnp.log(u) < log_ratio`, and return theta0 where rejected."
+)
+BLEND_FIX = (
+    "select with `jnp.where(accepted, theta1, theta0)`: an arithmetic blend such as "
+    "`accepted * theta1 + (1 - accepted) * theta0` gives 0 * inf = NaN where the rejected proposal is not finite."
+)
 
 
-def matching_variant(seen_thetas, seen_accepted, seeds, thetas, log_prob, step_size, n_leapfrog) -> str | None:
-    """The explanation of the well-known variant the steps match exactly, if any."""
+LOOKALIKES = {
+    frozenset({"flipped sign", "always accept"}): (
+        "your step accepts every proposal on these steps: its Metropolis test is missing, or its sign is flipped "
+        "(log_ratio = H1 - H0 instead of H0 - H1: where the leapfrog's energy error is positive, as here, that "
+        "accepts everything too).",
+        "`log_ratio = H(theta0, p0) - H(theta1, p1)`; accept iff H1 is finite and "
+        "`jnp.log(jax.random.uniform(key_u, dtype=theta.dtype)) < log_ratio`, else return theta0.",
+    ),
+    frozenset({"momentum from the unsplit key", "one key"}): (
+        "your step draws the momentum with the unsplit `key` instead of `key_p` (whether the uniform uses `key` "
+        "too, these steps cannot tell).",
+        f"split first, {SPLIT}: the momentum from key_p, the uniform from key_u.",
+    ),
+}
+"""Variants that some problems cannot tell apart: when all of a group match, its words name them together."""
+
+
+def _reproduces(variant, seen_thetas, seen_accepted, seeds, thetas, log_prob, step_size, n_leapfrog) -> bool:
+    variant_thetas, accepted = variant_steps(variant, seeds, thetas, log_prob, step_size, n_leapfrog)
+    return bool(np.array_equal(accepted, seen_accepted)
+                and np.allclose(variant_thetas, seen_thetas, rtol=1e-6, atol=1e-9))
+
+
+def _evidence(more) -> list:
+    """``more`` as a list; a function is called, and if the student's code fails there, there is no evidence."""
+    if not callable(more):
+        return list(more)
+    try:
+        return list(more())
+    except Exception:  # the student's step failed on the other problem: it cannot settle the question
+        return []
+
+
+def matching_variant(seen_thetas, seen_accepted, seeds, thetas, log_prob, step_size, n_leapfrog, *, more=()):
+    """``(mistake, fix)`` of the first well-known variant the steps reproduce exactly, if any.
+
+    ``more``: the same student's steps on other problems, each ``(seen_thetas, seen_accepted,
+    seeds, thetas, log_prob, step_size, n_leapfrog)``, to tell lookalikes apart (or a
+    function returning them, called only when needed).
+    """
+    args = (seen_thetas, seen_accepted, seeds, thetas, log_prob, step_size, n_leapfrog)
     for variant, explanation in VARIANTS.items():
-        variant_thetas, accepted = variant_steps(variant, seeds, thetas, log_prob, step_size, n_leapfrog)
-        if np.array_equal(accepted, seen_accepted) and np.allclose(variant_thetas, seen_thetas, rtol=1e-6, atol=1e-9):
-            return explanation
+        if not _reproduces(variant, *args):
+            continue
+        for group, words in LOOKALIKES.items():
+            if variant not in group:
+                continue
+            matched = [v for v in VARIANTS if v in group and (v == variant or _reproduces(v, *args))]
+            if len(matched) > 1:
+                others = _evidence(more)
+                resolved = [v for v in matched if others and all(_reproduces(v, *other) for other in others)]
+                return VARIANTS[resolved[0]] if len(resolved) == 1 else words
+        return explanation
     return None
 
 
+def _unnamed_mistake(seen_thetas, seen_accepted, seeds, thetas, log_prob, step_size, n_leapfrog):
+    """``(mistake, fix)`` from where the steps land, when no well-known variant matches."""
+    _, _, proposals = variant_steps("reference", seeds, thetas, log_prob, step_size, n_leapfrog, proposals=True)
+    starts = np.stack(thetas).astype(np.float64)
+    seen = seen_thetas.astype(np.float64)
+    scale = max(float(np.max(np.abs(proposals[np.isfinite(proposals)]), initial=1.0)), 1e-300)
+    near = lambda a: np.max(np.abs(seen - a), axis=1) <= 1e-6 * scale  # noqa: E731
+    if np.any(~np.isfinite(seen) & np.isfinite(starts).all(axis=1, keepdims=True)):
+        return ("your step returns NaN or inf where it should return theta0 or a finite proposal.", BLEND_FIX)
+    if np.all(near(starts) | near(proposals)):
+        return ("your step proposes the right points but decides differently whether to accept them.", DECISION_FIX)
+    return ("your step's proposals differ from the reference's (momentum draw or leapfrog trajectory).", STEP_FIX)
+
+
 def steps_verdict(seen_thetas, seen_accepted, expected_thetas, expected_accepted, *, label: str, thetas, seeds,
-                  log_prob, step_size: float, n_leapfrog: int, tolerance: float = 1e-9, note: str = "") -> str | None:
+                  log_prob, step_size: float, n_leapfrog: int, tolerance: float = 1e-9, note: str = "",
+                  more=()) -> str | None:
     """hmc_step from each ``thetas[i]`` (d,) with PRNGKey(``seeds[i]``) against the reference.
 
     ``seen_thetas``/``expected_thetas``: (k, d); ``seen_accepted``/``expected_accepted``:
     (k,) bool. None when every accept decision agrees and every position is
     within ``tolerance`` (max-normalised), else expected / seen / how to fix.
+    ``more``: the student's steps on other problems (see ``matching_variant``).
     """
     seen_thetas, expected_thetas = np.asarray(seen_thetas), np.asarray(expected_thetas, dtype=np.float64)
     seen_accepted, expected_accepted = np.asarray(seen_accepted, dtype=bool), np.asarray(expected_accepted, dtype=bool)
@@ -140,16 +270,18 @@ def steps_verdict(seen_thetas, seen_accepted, expected_thetas, expected_accepted
     if not off.size:
         return None
     i = int(off[0])
+    args = (seen_thetas, seen_accepted, seeds, thetas, log_prob, step_size, n_leapfrog)
+    mistake, fix = matching_variant(*args, more=more) or _unnamed_mistake(*args)
     lines = [
-        f"hmc_step on the {label} (step_size = {step_size}, n_leapfrog = {n_leapfrog}): "
-        f"{len(decided_differently)} of {len(seeds)} accept decisions differ from the reference's, and "
-        f"{int(np.sum(~(error <= tolerance)))} positions differ by more than {tolerance:.0e} (max-normalised).",
+        f"hmc_step on the {label}: {mistake}",
+        f"  step_size = {step_size}, n_leapfrog = {n_leapfrog}: {len(decided_differently)} of {len(seeds)} accept "
+        f"decisions differ from the reference's, and {int(np.sum(~(error <= tolerance)))} positions differ by more "
+        f"than {tolerance:.0e} (max-normalised).",
         f"  first difference: key PRNGKey({seeds[i]}), theta = {np.asarray(thetas[i]).tolist()}: expected "
         f"theta_new = {expected_thetas[i].tolist()}, accepted = {bool(expected_accepted[i])}; got "
         f"{seen_thetas[i].tolist()}, accepted = {bool(seen_accepted[i])}.",
+        "How to fix: " + fix,
     ]
-    explanation = matching_variant(seen_thetas, seen_accepted, seeds, thetas, log_prob, step_size, n_leapfrog)
-    lines.append("How to fix: " + (explanation or STEP_FIX))
     if note:
         lines.append(note)
     return "\n".join(lines)
@@ -189,8 +321,42 @@ def chain_shape_verdict(samples, n_samples: int, d: int) -> str | None:
     return None
 
 
-def chain_verdict(samples, rate, expected_samples, expected_rate: float, *, seed: int) -> str | None:
-    """run_chain's ``samples`` (n, d) and ``rate`` against the reference's on PRNGKey(``seed``)."""
+CHAIN_FIX_STEP_FIRST = (
+    "Fix hmc_step first: run_chain is built on it, and hmc_step does not match the reference yet (see the "
+    "hmc_step check on the 2-D Gaussian). Once hmc_step is right, run_chain will likely match too.\n"
+    "How to fix: make hmc_step match the reference (its message names the mistake); run_chain itself may "
+    "already be right."
+)
+
+
+def _chain_mistake(samples, expected_samples, theta0) -> str | None:
+    """What a chain whose steps are right records instead of its states, if it is one of the usual slips."""
+    close = lambda a, b: np.max(np.abs(a - b), axis=-1) <= 1e-9 * max(np.max(np.abs(b)), 1e-300)  # noqa: E731
+    previous = np.concatenate([np.asarray(theta0, dtype=np.float64)[None], expected_samples[:-1]])
+    moved = ~close(expected_samples, previous)
+    agree = close(samples, expected_samples)
+    if np.all(agree[moved]) and not np.all(agree[~moved]):
+        return (
+            "run_chain records the proposals instead of the chain's states: where a step is rejected the chain "
+            "stays at theta, and that repeated theta is the sample.\nHow to fix: record what hmc_step returns, "
+            "`theta, accepted = hmc_step(keys[i], theta, ...)`, then emit that theta."
+        )
+    if np.all(close(samples, previous)):
+        return (
+            "run_chain records the state BEFORE each step (sample 0 is theta0), one step late.\nHow to fix: "
+            "emit the state after the step: `theta, accepted = hmc_step(k, theta, ...); return theta, (theta, "
+            "accepted)`."
+        )
+    return None
+
+
+def chain_verdict(samples, rate, expected_samples, expected_rate: float, *, seed: int, theta0=None,
+                  step_is_wrong: bool = False) -> str | None:
+    """run_chain's ``samples`` (n, d) and ``rate`` against the reference's on PRNGKey(``seed``) from ``theta0`` (d,).
+
+    ``step_is_wrong``: hmc_step itself does not match the reference, so the chain
+    cannot either: the message says to fix hmc_step first.
+    """
     rate_array = np.asarray(rate)
     if rate_array.shape != () or rate_array.dtype.kind != "f":
         return (
@@ -206,13 +372,18 @@ def chain_verdict(samples, rate, expected_samples, expected_rate: float, *, seed
     if differs.size:
         where = f" (the first {differs[0]} samples agree; sample {differs[0]} is the first to differ)"
     what = f"run_chain samples ({len(expected_samples)} steps, key PRNGKey({seed})){where}"
-    message = feedback.compare_arrays(samples, expected_samples, what=what, tolerance=1e-9, fix=CHAIN_FIX)
+    fix = "" if step_is_wrong else CHAIN_FIX
+    message = feedback.compare_arrays(samples, expected_samples, what=what, tolerance=1e-9, fix=fix)
     if message is not None:
-        return message
+        if step_is_wrong:
+            return CHAIN_FIX_STEP_FIRST + "\n" + message
+        named = None if theta0 is None else _chain_mistake(samples, expected_samples, theta0)
+        return message if named is None else named + "\n" + message
     if abs(float(rate_array) - expected_rate) > 1e-12:
         return (
             f"accept_rate: expected {expected_rate:.6f} (the fraction of accepted steps), "
             f"got {float(rate_array):.6f}."
+            + ("\n" + CHAIN_FIX_STEP_FIRST if step_is_wrong else "")
         )
     return None
 

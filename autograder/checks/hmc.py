@@ -24,6 +24,7 @@ from .framework import CheckRegistry, Fail, Gate, Key, NotShown, Target, as_floa
 from .hmc_support import (
     StepCase,
     compare_steps,
+    evidence,
     momentum_diagnosis,
     reference_steps,
     require_step_results,
@@ -49,6 +50,37 @@ def _gaussian_steps(ctx):
     return ctx.remember("gaussian steps", lambda: _student_steps(ctx, cases.gaussian_case()))
 
 
+def _outside_steps(ctx):
+    return ctx.remember("outside prior steps", lambda: _student_steps(ctx, cases.outside_prior_case()))
+
+
+def _more_evidence(ctx, *, besides: str = ""):
+    """The student's steps on the Gaussian and from outside a prior, fetched only when a diagnosis needs them
+    to tell lookalike mistakes apart (a flipped Metropolis sign and a missing test accept alike on some cases)."""
+    fetch = {"gaussian": lambda: evidence(_gaussian_steps(ctx), cases.gaussian_case()),
+             "outside prior": lambda: evidence(_outside_steps(ctx), cases.outside_prior_case())}
+    return lambda: [get() for name, get in fetch.items() if name != besides]
+
+
+def _step_problem(ctx) -> str | None:
+    """The shared verdict on hmc_step on the Gaussian (None: it matches the reference); run_chain's checks read it."""
+    def verdict():
+        try:
+            compare_steps(_gaussian_steps(ctx), cases.gaussian_case(), cases.reference_result(ctx, "gaussian"),
+                          more=_more_evidence(ctx, besides="gaussian"))
+        except Fail as failure:
+            return str(failure)
+        return None
+
+    return ctx.remember("gaussian step verdict", verdict)
+
+
+def _verify_step_matches(ctx) -> None:
+    problem = _step_problem(ctx)
+    if problem is not None:
+        raise NotShown("does not match the reference", problem)
+
+
 def _accepted_matches(seen, candidate) -> bool:
     """Some step both accepted, moved, and landed where ``candidate`` lands (1e-9, max-normalised)."""
     scale = max(float(np.max(np.abs(candidate.thetas))), 1e-300)
@@ -59,7 +91,7 @@ def _accepted_matches(seen, candidate) -> bool:
 
 def _verify_moves(ctx) -> None:
     """At least one accepted move that lands where the reference's proposal lands on the same key,
-    or where a step with a named key slip (swapped or shared keys, an extra kick) lands: those
+    or where a step with a named slip (swapped or shared keys, an extra kick, a negated momentum) lands: those
     mistakes cost the value checks, and the step is still an HMC step."""
     seen, expected = _gaussian_steps(ctx), cases.reference_result(ctx, "gaussian")
     if _accepted_matches(seen, expected):
@@ -75,12 +107,17 @@ def _verify_moves(ctx) -> None:
 
 
 def _verify_chain(ctx) -> None:
-    """Loose: a Metropolis chain repeats its state where it rejects, about as often as it says."""
+    """Loose: a Metropolis chain repeats its state where it rejects, about as often as it says.
+
+    Its accept rate is held to the reference's only when hmc_step matches the reference:
+    a chain built on a wrong hmc_step (a flipped Metropolis sign) is still a chain, and
+    its checks then say to fix hmc_step first."""
     samples, rate = _gaussian_chain(ctx)
     rate = float(np.asarray(rate, dtype=np.float64))
     _, expected_rate = cases.reference_result(ctx, "chain")
     repeats = float(np.mean(np.all(samples[1:] == samples[:-1], axis=1)))
-    if not (abs(rate - expected_rate) <= 0.2 and abs(repeats - (1 - rate)) <= 0.05):
+    rate_is_off = abs(rate - expected_rate) > 0.2 and _step_problem(ctx) is None
+    if rate_is_off or not abs(repeats - (1 - rate)) <= 0.05:
         raise NotShown(
             "does not behave like an HMC chain",
             f"run_chain reported accept_rate {rate:.3f} (the reference's: {expected_rate:.3f}) and repeated its "
@@ -91,6 +128,8 @@ def _verify_chain(ctx) -> None:
 
 MOVES = Gate("hmc_step", _verify_moves, counts="the key-convention and determinism checks",
              fix=f"make hmc_step follow the spec's steps (see the check {GAUSSIAN_CHECK!r}).")
+STEP_EXACT = Gate("hmc_step", _verify_step_matches, counts="the checks that run it",
+                  fix=f"make hmc_step match the reference (see the check {GAUSSIAN_CHECK!r}).")
 CHAIN = Gate("run_chain", _verify_chain, counts="the sampling statistics",
              fix=f"build run_chain from hmc_step, one key per step (see the check {CHAIN_CHECK!r}).")
 
@@ -99,10 +138,11 @@ CHAIN = Gate("run_chain", _verify_chain, counts="the sampling statistics",
 @REGISTRY.check(GAUSSIAN_CHECK, points=1.5, public=True)
 def gaussian_steps(ctx):
     case = cases.gaussian_case()
-    message = compare_steps(_gaussian_steps(ctx), case, cases.reference_result(ctx, "gaussian"))
+    message = compare_steps(_gaussian_steps(ctx), case, cases.reference_result(ctx, "gaussian"),
+                            more=_more_evidence(ctx, besides="gaussian"))
     outside = cases.outside_prior_case()  # the contract: a chain started outside the prior can move in
-    seen = ctx.remember("outside prior steps", lambda: _student_steps(ctx, outside))
-    return message + " " + compare_steps(seen, outside, cases.reference_result(ctx, "outside prior"))
+    return message + " " + compare_steps(_outside_steps(ctx), outside, cases.reference_result(ctx, "outside prior"),
+                                         more=_more_evidence(ctx, besides="outside prior"))
 
 
 @REGISTRY.check(
@@ -111,7 +151,8 @@ def gaussian_steps(ctx):
 def banana_steps(ctx):
     messages = [
         compare_steps(
-            _student_steps(ctx, cases.banana_case()), cases.banana_case(), cases.reference_result(ctx, "banana")
+            _student_steps(ctx, cases.banana_case()), cases.banana_case(), cases.reference_result(ctx, "banana"),
+            more=_more_evidence(ctx),
         )
     ]
     case32 = cases.banana_case(np.float32)
@@ -122,7 +163,8 @@ def banana_steps(ctx):
             "momentum in theta's dtype, `jax.random.normal(key_p, theta.shape, theta.dtype)`, and keep "
             "constants as Python floats."
         )
-    messages.append(compare_steps(seen32, case32, cases.reference_result(ctx, "banana float32"), tolerance=1e-5))
+    messages.append(compare_steps(seen32, case32, cases.reference_result(ctx, "banana float32"), tolerance=1e-5,
+                                  more=_more_evidence(ctx)))
     return " ".join(messages)
 
 
@@ -133,7 +175,9 @@ def supernova_steps(ctx):
         "This check runs your hmc_step on YOUR log_posterior (the reference's never enters your process): "
         "if the log_posterior checks fail too, fix log_posterior first."
     )
-    return compare_steps(_student_steps(ctx, case), case, cases.reference_result(ctx, "supernova"), note=note)
+    with ctx.fix_first(POSTERIOR_EXACT, subject_check=POSTERIOR_CHECK):
+        return compare_steps(_student_steps(ctx, case), case, cases.reference_result(ctx, "supernova"), note=note,
+                             more=_more_evidence(ctx))
 
 
 def _flat_steps(ctx, *, custom_gradient: bool):
@@ -151,15 +195,16 @@ def momentum_key(ctx):
     for seed, momentum, accepted in zip(case.seeds, momenta, seen.accepted):
         if not accepted:
             raise Fail(
-                f"On a flat log-density H does not change along the trajectory, so log_ratio = 0 and every "
-                f"proposal must be accepted (log u < 0); key PRNGKey({seed}) was rejected. Accept iff "
-                "`jnp.log(jax.random.uniform(key_u, dtype=theta.dtype)) < log_ratio`."
+                f"hmc_step rejected a proposal on a flat log-density (key PRNGKey({seed})), where every proposal "
+                "must be accepted: H does not change along the trajectory, so log_ratio = 0 and log u < 0.\n"
+                "How to fix: accept iff `jnp.log(jax.random.uniform(key_u, dtype=theta.dtype)) < log_ratio`."
             )
         problem = momentum_diagnosis(momentum, seed=seed, d=len(momentum))
         if problem:
             raise Fail(
-                f"On a flat log-density (zero gradient) one HMC step moves theta by n_leapfrog * step_size * p0, "
-                f"which reveals the momentum. For key PRNGKey({seed}) the momentum was {momentum}; {problem}\n"
+                f"hmc_step's momentum {problem}\n"
+                f"  On a flat log-density (zero gradient) one HMC step moves theta by n_leapfrog * step_size * p0, "
+                f"which reveals the momentum: for key PRNGKey({seed}) it was {momentum}.\n"
                 "How to fix: `key_p, key_u = jax.random.split(key)`; "
                 "`p0 = jax.random.normal(key_p, theta.shape, theta.dtype)`; the uniform uses key_u."
             )
@@ -330,13 +375,19 @@ def chain_matches(ctx):
     samples, rate = _gaussian_chain(ctx)
     expected_samples, expected_rate = cases.reference_result(ctx, "chain")
     # The verdict and its diagnosis are shared with the public test (autograder/diagnosis_sampling.py).
-    _fail_on(sampling.chain_verdict(samples, rate, expected_samples, expected_rate, seed=cases.CHAIN["seed"]))
+    _fail_on(sampling.chain_verdict(samples, rate, expected_samples, expected_rate, seed=cases.CHAIN["seed"],
+                                    theta0=cases.GAUSSIAN_MEAN, step_is_wrong=_step_problem(ctx) is not None))
     return f"{cases.CHAIN['n_samples']} samples and the accept rate ({expected_rate:.3f}) match the reference."
 
 
 @REGISTRY.check("run_chain samples a correlated 2-D Gaussian: mean and covariance within bounds", points=1)
 def chain_statistics(ctx):
     ctx.require(MOVES, CHAIN)
+    with ctx.fix_first(STEP_EXACT, subject_check=GAUSSIAN_CHECK):
+        return _chain_statistics(ctx)
+
+
+def _chain_statistics(ctx):
     samples, _ = _gaussian_chain(ctx)
     bounds = cases.chain_bounds()
     mean_error = np.abs(samples.mean(axis=0) - cases.GAUSSIAN_MEAN) / np.sqrt(np.diag(cases.GAUSSIAN_COV))
@@ -377,7 +428,23 @@ def _posterior_values(ctx):
     return ctx.remember("posterior values", run)
 
 
-@REGISTRY.check("log_posterior matches the reference inside the prior (values and gradients)", points=1, public=True)
+POSTERIOR_CHECK = "log_posterior matches the reference inside the prior (values and gradients)"
+
+
+def _verify_posterior(ctx) -> None:
+    """log_posterior's values inside the prior match the reference's (the supernova steps run on it)."""
+    expected_values, _ = cases.reference_result(ctx, "posterior")
+    problem = sampling.pointwise_verdict(_posterior_values(ctx)[0], expected_values, cases.INSIDE_PRIOR,
+                                         what="log_posterior", tolerance=1e-10, fix=sampling.POSTERIOR_FIX)
+    if problem is not None:
+        raise NotShown("does not match the reference", problem)
+
+
+POSTERIOR_EXACT = Gate("log_posterior", _verify_posterior, counts="the checks that run it",
+                       fix=f"make log_posterior match the reference (see the check {POSTERIOR_CHECK!r}).")
+
+
+@REGISTRY.check(POSTERIOR_CHECK, points=1, public=True)
 def posterior_inside(ctx):
     expected_values, expected_grads = cases.reference_result(ctx, "posterior")
     # The verdicts and their diagnoses are shared with the public test (autograder/diagnosis_sampling.py).

@@ -63,7 +63,7 @@ def require_step_results(raw, *, count: int, dim: int) -> StepResults:
 
 
 # -- the well-known variants (shared with the public tests: autograder/diagnosis_sampling.py)
-def variant_results(case: StepCase, names=("swapped keys", "one key", "extra kick")) -> list:
+def variant_results(case: StepCase, names=("swapped keys", "one key", "extra kick", "negated momentum")) -> list:
     """StepResults of the named well-known variants on ``case`` (parent side, float64)."""
     return [
         StepResults(*sampling.variant_steps(variant, case.seeds, case.thetas, case.log_prob, case.step_size,
@@ -90,14 +90,20 @@ def reference_steps(reference, case: StepCase) -> StepResults:
         )
 
 
+def evidence(seen: StepResults, case: StepCase) -> tuple:
+    """The student's steps on ``case`` as diagnosis_sampling.matching_variant reads them."""
+    return seen.thetas, seen.accepted, case.seeds, case.thetas, case.log_prob, case.step_size, case.n_leapfrog
+
+
 def compare_steps(seen: StepResults, case: StepCase, expected: StepResults, *, tolerance: float = 1e-9,
-                  note: str = "") -> str:
+                  note: str = "", more=()) -> str:
     """Same accept decisions as the reference's ``expected`` and positions within
-    ``tolerance`` (max-normalised), else Fail (the verdict is shared with the public test)."""
+    ``tolerance`` (max-normalised), else Fail (the verdict is shared with the public test).
+    ``more``: the student's steps on other cases, to tell lookalike mistakes apart."""
     message = sampling.steps_verdict(
         seen.thetas, seen.accepted, expected.thetas, expected.accepted, label=case.label, thetas=case.thetas,
         seeds=case.seeds, log_prob=case.log_prob, step_size=case.step_size, n_leapfrog=case.n_leapfrog,
-        tolerance=tolerance, note=note,
+        tolerance=tolerance, note=note, more=more,
     )
     if message is not None:
         raise Fail(message)
@@ -106,14 +112,14 @@ def compare_steps(seen: StepResults, case: StepCase, expected: StepResults, *, t
 
 
 def momentum_diagnosis(momentum, *, seed: int, d: int) -> str | None:
-    """None if ``momentum`` is normal(split(key)[0]); else which draw it matches."""
+    """None if ``momentum`` is normal(split(key)[0]); else what completes "hmc_step's momentum ..."."""
     with reference_x64():
         key = jax.random.PRNGKey(seed)
         key_p, key_u = jax.random.split(key)
         candidates = {
             "convention": key_p,
-            "it was drawn with the SECOND key of split(key): the split order is swapped.": key_u,
-            "it was drawn with the unsplit key itself, which the uniform draw must not share.": key,
+            "is drawn with the SECOND key of split(key): the split order is swapped.": key_u,
+            "is drawn with the unsplit `key` itself instead of `key_p`.": key,
         }
         draws = {label: np.asarray(jax.random.normal(k, (d,), jnp.float64)) for label, k in candidates.items()}
     if np.allclose(momentum, draws["convention"], rtol=1e-10, atol=1e-12):
@@ -121,4 +127,6 @@ def momentum_diagnosis(momentum, *, seed: int, d: int) -> str | None:
     for label, draw in draws.items():
         if np.allclose(momentum, draw, rtol=1e-10, atol=1e-12):
             return label
-    return f"expected {draws['convention']} = jax.random.normal(split(key)[0], (d,), float64)."
+    if np.allclose(momentum, -draws["convention"], rtol=1e-10, atol=1e-12):
+        return "has its sign flipped: it is -jax.random.normal(key_p, ...)."
+    return f"is not jax.random.normal(split(key)[0], (d,)) = {draws['convention']}."

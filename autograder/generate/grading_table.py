@@ -8,6 +8,8 @@ the table closes its "How it is graded" section (or the handout).
 """
 from __future__ import annotations
 
+import json
+
 from .. import vocabulary
 
 MARKER = "<!-- jaxgrade: points table -->"
@@ -60,3 +62,20 @@ def with_points_table(handout: str, checks) -> str:
     if end < 0:
         return handout.rstrip("\n") + f"\n\n{table}\n"
     return handout[:end].rstrip("\n") + f"\n\n{table}\n" + handout[end:]
+
+
+def points_json(registries: dict) -> str:
+    """The template's ``tests/jaxgrade_points.json``: each assignment's checks and points, for the local
+    points summary (solutions/public_tests/jaxgrade_points.py). ``registries``: name -> CheckRegistry.
+
+    A check is listed by its identifier (its function's name) and its title, so a public test's
+    ``graded_as`` may name either. The total leaves out the GPU tier, as the handouts' tables do.
+    """
+    table = {}
+    for name, registry in registries.items():
+        checks = [
+            {"id": check.fn.__name__, "title": check.name, "points": check.points, "public": check.public}
+            for check in registry.checks if not check.gpu
+        ]
+        table[name] = {"total": sum(check["points"] for check in checks), "checks": checks}
+    return json.dumps(table, indent=1, sort_keys=True) + "\n"

@@ -33,7 +33,7 @@ import numpy as np
 from .. import catalog
 from . import notebooks, template
 from .fixture_files import fixture_difference, npz_bytes, read_npz
-from .grading_table import with_points_table
+from .grading_table import points_json, with_points_table
 from .markers import strip_solutions
 from .rules import assignment_problems
 
@@ -156,6 +156,8 @@ def _template_files(root: Path, package: dict[str, bytes]) -> dict[str, bytes]:
     for path in _source_files(tests):
         files[f"tests/{path}"] = (tests / path).read_bytes()
     files.update(_notebook_files(root, package))
+    # The points each public test puts at stake, for the local summary (tests/jaxgrade_points.py).
+    files["tests/jaxgrade_points.json"] = points_json({a.name: a.registry() for a in assignments}).encode()
     # The autograder's own wording and verdicts, so local tests say what the grader says.
     for module, shipped in SHARED_MODULES.items():
         files[f"tests/{shipped}"] = _require(root / "autograder" / module, what="shared feedback module").read_bytes()

@@ -9,15 +9,16 @@ import numpy as np
 
 from assignments import grad_forces as student
 from fixture_inputs import load_fixture
-from jaxgrade_diagnosis import forces_verdict, potential_verdict
+from jaxgrade_diagnosis import float32_verdict, forces_verdict, potential_verdict
 from public_helpers import assert_dtype, assert_finite, graded_as, require
 
 FIXTURE = load_fixture("grad_forces")
 
 # Compiled once and shared by the tests below: compiling a whole function is
-# much faster than running it operation by operation.
-potential_energy = jax.jit(student.potential_energy)
-grad_forces = jax.jit(student.grad_forces)
+# much faster than running it operation by operation. eps2 and G stay fixed
+# numbers, as in the graded value checks: only the graded jit check traces them.
+potential_energy = jax.jit(student.potential_energy, static_argnums=(2, 3))
+grad_forces = jax.jit(student.grad_forces, static_argnums=(2, 3))
 
 
 def two_unit_masses(dtype=jnp.float64):
@@ -72,8 +73,12 @@ def test_float32_in_float32_out():
     F = grad_forces(x, m, eps2, G)
     assert_dtype(W, jnp.float32, what="potential_energy of float32 inputs")
     assert_dtype(F, jnp.float32, what="grad_forces of float32 inputs")
-    what = "grad_forces of float32 inputs vs the float64 reference"
-    require(forces_verdict(np.asarray(F), FIXTURE["forces"], what=what, G=G, m=FIXTURE["m"], tolerance=1e-5))
+    # As the graded float32 check: against your own float64 result (a wrong force law costs the values tests).
+    x64, m64 = jnp.asarray(FIXTURE["x"]), jnp.asarray(FIXTURE["m"])
+    for name, seen, own64 in (("potential_energy", W, potential_energy(x64, m64, eps2, G)),
+                              ("grad_forces", F, grad_forces(x64, m64, eps2, G))):
+        require(float32_verdict(np.asarray(seen), np.asarray(own64),
+                                what=f"{name} in float32 vs your own float64 result (N = {len(m64)})"))
 
 
 def test_derivatives_finite_at_zero_softening():

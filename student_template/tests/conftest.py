@@ -11,9 +11,15 @@ import jax
 
 jax.config.update("jax_enable_x64", True)
 
+import jaxgrade_points  # noqa: E402
 import pytest  # noqa: E402
 
 from jaxgrade_feedback import NOT_IMPLEMENTED, explain_error  # noqa: E402
+
+
+def pytest_configure(config):
+    # Each failing graded test shows its points; the run ends with the points per assignment.
+    jaxgrade_points.register(config)
 
 
 def _graded_check(item) -> str:

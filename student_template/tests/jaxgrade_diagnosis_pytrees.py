@@ -85,6 +85,32 @@ def is_bool(value, expected: bool) -> bool:
     return bool(value) is expected
 
 
+X64_TRACKS_HEADLINE = (
+    "Not counted yet: x64_enabled does not follow the 64-bit setting: the 64-bit mode checks count once it does."
+)
+X64_TRACKS_FIX = "return `bool(jax.config.jax_enable_x64)`, read when the function is called."
+
+
+def x64_tracks_problem(on, off) -> str | None:
+    """None when x64_enabled() answers True with 64-bit mode ``on`` and False inside
+    ``jax.enable_x64(False)`` (``off``), else what was seen: a constant is right half the time,
+    so the 64-bit checks count only once the answer follows the setting."""
+    if is_bool(on, True) != is_bool(off, True) and (is_bool(on, True) or is_bool(on, False)):
+        return None
+    return (
+        f"x64_enabled() returned {on!r:.40} with 64-bit mode on and {off!r:.40} inside "
+        "`with jax.enable_x64(False):`; expected True, then False."
+    )
+
+
+def x64_tracks_verdict(on, off) -> str | None:
+    """The public test's form of the graded checks' gate (the grader's own words)."""
+    problem = x64_tracks_problem(on, off)
+    if problem is None:
+        return None
+    return f"{X64_TRACKS_HEADLINE}\nExpected vs seen: {problem}\nHow to fix: {X64_TRACKS_FIX}"
+
+
 def x64_on_verdict(seen, label: str) -> str | None:
     """x64_enabled()'s answer ``seen`` in the situation ``label`` (one of X64_ON_LABELS) must be True."""
     if is_bool(seen, True):

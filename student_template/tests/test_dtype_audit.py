@@ -7,7 +7,14 @@ import numpy as np
 
 from assignments import dtype_audit as student
 from fixture_inputs import example_tree, load_fixture
-from jaxgrade_diagnosis_pytrees import X64_ON_LABELS, as_shape, audit_fields_verdict, describe_leaf, x64_on_verdict
+from jaxgrade_diagnosis_pytrees import (
+    X64_ON_LABELS,
+    as_shape,
+    audit_fields_verdict,
+    describe_leaf,
+    x64_on_verdict,
+    x64_tracks_verdict,
+)
 from public_helpers import graded_as, require
 
 FIXTURE = load_fixture("dtype_audit")
@@ -108,6 +115,9 @@ def test_x64_enabled_while_64_bit_mode_is_on():
     as_run = student.x64_enabled()
     with jax.enable_x64(True):
         inside = student.x64_enabled()
+    with jax.enable_x64(False):
+        off = student.x64_enabled()
+    require(x64_tracks_verdict(as_run, off))  # as graded: a constant True is not reading the setting
     for label, seen in zip(X64_ON_LABELS, (as_run, inside)):
         require(x64_on_verdict(seen, label))
 

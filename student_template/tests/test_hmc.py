@@ -1,4 +1,6 @@
 """Public tests for ``assignments/hmc.py`` (a subset of the graded checks)."""
+import functools
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -47,28 +49,49 @@ def model_mu(theta, z):
     return float(np.sqrt(-2.0 * float(value)))
 
 
-def steps_problem(prefix: str, log_prob):
-    """The graded verdict on hmc_step for the fixture's case ``prefix``: one step per (start, key)."""
+STEP_PROBLEMS = {"gaussian": GAUSSIAN, "box": GAUSSIAN_IN_BOX}
+"""The fixture's cases for hmc_step (prefixes of its arrays) and their log-densities."""
+
+
+@functools.cache
+def steps_evidence(prefix: str) -> tuple:
+    """hmc_step for the fixture's case ``prefix``, one step per (start, key), with the case's settings."""
     thetas, seeds = FIXTURE[f"{prefix}_thetas"], [int(seed) for seed in FIXTURE[f"{prefix}_seeds"]]
     step_size, n_leapfrog = float(FIXTURE[f"{prefix}_step_size"]), int(FIXTURE[f"{prefix}_n_leapfrog"])
+    log_prob = STEP_PROBLEMS[prefix]
     results = [
         hmc_step(jax.random.PRNGKey(seed), jnp.asarray(theta), log_prob, step_size, n_leapfrog)
         for theta, seed in zip(thetas, seeds)
     ]
     seen_thetas = np.stack([np.asarray(theta) for theta, _ in results])
     seen_accepted = np.array([bool(accepted) for _, accepted in results])
+    return seen_thetas, seen_accepted, seeds, thetas, log_prob, step_size, n_leapfrog
+
+
+def steps_problem(prefix: str, *, others=()):
+    """The graded verdict on hmc_step for the fixture's case ``prefix``.
+
+    ``others``: the fixture's other cases, which tell lookalike mistakes apart.
+    """
+    seen_thetas, seen_accepted, seeds, thetas, log_prob, step_size, n_leapfrog = steps_evidence(prefix)
     return steps_verdict(
         seen_thetas, seen_accepted, FIXTURE[f"{prefix}_expected_thetas"], FIXTURE[f"{prefix}_expected_accepted"],
         label=str(FIXTURE[f"{prefix}_label"]), thetas=thetas, seeds=seeds, log_prob=log_prob,
-        step_size=step_size, n_leapfrog=n_leapfrog,
+        step_size=step_size, n_leapfrog=n_leapfrog, more=lambda: [steps_evidence(other) for other in others],
     )
+
+
+@functools.cache
+def gaussian_step_problem():
+    """The verdict on hmc_step on the Gaussian (None: right), computed once: run_chain's tests depend on it."""
+    return steps_problem("gaussian", others=("box",))
 
 
 @graded_as("hmc_step matches the reference on a 2-D Gaussian (same keys: same positions and accept decisions)")
 def test_gaussian_steps_match_reference():
-    require(steps_problem("gaussian", GAUSSIAN))
+    require(gaussian_step_problem())
     # The contract: a chain started outside the prior (log-probability -inf) can move in.
-    require(steps_problem("box", GAUSSIAN_IN_BOX))
+    require(steps_problem("box", others=("gaussian",)))
 
 
 @graded_as("run_chain matches the reference: same samples and accept rate for the same key")
@@ -85,7 +108,8 @@ def test_chain_matches_reference():
                               int(FIXTURE["chain_check_n_leapfrog"]), n_samples)
     require(chain_shape_verdict(samples, n_samples, 2))
     require(chain_verdict(np.asarray(samples), np.asarray(rate), FIXTURE["chain_check_samples"],
-                          float(FIXTURE["chain_check_accept_rate"]), seed=seed))
+                          float(FIXTURE["chain_check_accept_rate"]), seed=seed, theta0=FIXTURE["gaussian_mean"],
+                          step_is_wrong=gaussian_step_problem() is not None))
 
 
 @graded_as("log_posterior matches the reference inside the prior (values and gradients)")
@@ -137,14 +161,19 @@ def test_posterior_matches_reference_values():
 def test_hmc_step_matches_reference():
     theta0 = jnp.asarray(FIXTURE["theta0"])
     seed = int(FIXTURE["step_key_seed"])
-    fix = ("Follow the key convention exactly: key_p, key_u = split(key); p0 = normal(key_p, ...); "
-           "each leapfrog step is half kick, drift, half kick.")
-    for key in (jax.random.PRNGKey(seed), jax.random.key(seed)):
-        theta1, accepted = hmc_step(key, theta0, standard_normal_log_prob, STEP_SIZE, N_LEAPFROG)
-        assert_close(theta1, FIXTURE["step_theta"], what=f"hmc_step with {key.dtype} key", tolerance=1e-10, fix=fix)
-        assert bool(accepted) == bool(FIXTURE["step_accepted"]), (
-            f"hmc_step accepted = {bool(accepted)}, expected {bool(FIXTURE['step_accepted'])}. {fix}"
-        )
+    theta1, accepted = hmc_step(jax.random.PRNGKey(seed), theta0, standard_normal_log_prob, STEP_SIZE, N_LEAPFROG)
+    require(steps_verdict(
+        np.asarray(theta1)[None], np.asarray([bool(accepted)]), FIXTURE["step_theta"][None],
+        np.asarray([bool(FIXTURE["step_accepted"])]), label="standard normal", thetas=[FIXTURE["theta0"]],
+        seeds=[seed], log_prob=standard_normal_log_prob, step_size=STEP_SIZE, n_leapfrog=N_LEAPFROG, tolerance=1e-10,
+    ))
+    typed, typed_accepted = hmc_step(jax.random.key(seed), theta0, standard_normal_log_prob, STEP_SIZE, N_LEAPFROG)
+    assert np.array_equal(np.asarray(typed), np.asarray(theta1)) and bool(typed_accepted) == bool(accepted), (
+        f"hmc_step with the typed key jax.random.key({seed}) gave {np.asarray(typed).tolist()} (accepted = "
+        f"{bool(typed_accepted)}); with jax.random.PRNGKey({seed}), which holds the same random bits, "
+        f"{np.asarray(theta1).tolist()}. How to fix: treat the key as opaque: only pass it to jax.random "
+        "functions (split, normal, uniform); do not index it or read its shape."
+    )
 
 
 def test_run_chain_matches_reference():
@@ -152,9 +181,10 @@ def test_run_chain_matches_reference():
         jax.random.PRNGKey(int(FIXTURE["chain_key_seed"])), jnp.asarray(FIXTURE["theta0"]),
         standard_normal_log_prob, STEP_SIZE, N_LEAPFROG, N_SAMPLES,
     )
-    assert_close(samples, FIXTURE["chain_samples"], what="run_chain samples", tolerance=1e-9,
-                 fix="keys = jax.random.split(key, n_samples); step i uses keys[i]; store the state after each step.")
-    assert_close(accept_rate, FIXTURE["chain_accept_rate"], what="run_chain accept_rate", tolerance=1e-12)
+    require(chain_shape_verdict(samples, N_SAMPLES, len(FIXTURE["theta0"])))
+    require(chain_verdict(np.asarray(samples), np.asarray(accept_rate), FIXTURE["chain_samples"],
+                          float(FIXTURE["chain_accept_rate"]), seed=int(FIXTURE["chain_key_seed"]),
+                          theta0=FIXTURE["theta0"], step_is_wrong=gaussian_step_problem() is not None))
 
 
 def test_float32_in_float32_out():

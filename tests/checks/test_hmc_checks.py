@@ -73,7 +73,7 @@ def test_a_chain_without_metropolis_breaks_the_bounds():
     with fx.reference_x64():
         theta, samples = jnp.asarray(checks.GAUSSIAN_MEAN), []
         for key in keys:
-            thetas, _ = sampling.jitted_variant_steps()(
+            thetas, _, _ = sampling.jitted_variant_steps()(
                 "always accept", key[None], theta[None], case.log_prob, case.step_size, case.n_leapfrog
             )
             theta = thetas[0]
@@ -143,7 +143,7 @@ def test_a_step_that_rejects_non_finite_starts_is_caught_and_named():
     with fx.reference_x64():
         keys = jnp.stack([jax.random.PRNGKey(seed) for seed in case.seeds])
         starts = jnp.asarray(np.stack(case.thetas))
-        thetas, accepted = sampling.jitted_variant_steps()(
+        thetas, accepted, _ = sampling.jitted_variant_steps()(
             "finite start only", keys, starts, case.log_prob, case.step_size, case.n_leapfrog
         )
     seen = support.StepResults(thetas=np.asarray(thetas), accepted=np.asarray(accepted))
@@ -177,3 +177,26 @@ def test_the_diverging_case_diverges_and_the_reference_returns_theta0():
     assert np.array_equal(steps.thetas[diverged], np.stack(case.thetas)[diverged])
     blended = np.stack(case.thetas) + 0.0 * (np.stack([np.asarray(e) for e in ends]) - np.stack(case.thetas))
     assert np.isnan(blended[diverged]).any(axis=1).all()  # the component that crossed 0
+
+
+@pytest.mark.parametrize("variant", sorted(sampling.VARIANTS))
+def test_each_known_mistake_is_named_on_the_first_line(variant):
+    """A step made with the mistake is named by it, on the case where it shows (the Gaussian, or the
+    starts outside a box prior), with the other case as the evidence that tells lookalikes apart."""
+    gaussian, outside = checks.gaussian_case(), checks.outside_prior_case()
+
+    def made_with_mistake(case):
+        thetas, accepted = sampling.variant_steps(variant, case.seeds, case.thetas, case.log_prob, case.step_size,
+                                                  case.n_leapfrog)
+        return support.StepResults(thetas=thetas, accepted=accepted)
+
+    messages = []
+    for case, other in ((gaussian, outside), (outside, gaussian)):
+        try:
+            support.compare_steps(made_with_mistake(case), case, support.reference_steps(reference, case),
+                                  more=[support.evidence(made_with_mistake(other), other)])
+        except Exception as failure:  # noqa: BLE001 - Fail carries the message
+            messages.append(str(failure))
+    assert messages, f"{variant}: neither case catches it"
+    first_line = messages[0].splitlines()[0]
+    assert first_line.startswith("hmc_step on the ") and sampling.VARIANTS[variant][0] in first_line, first_line
