@@ -21,6 +21,7 @@ from .gpu_tier import GpuTier, devices_from_import_reply
 from .sandbox import Limits, describe_protections
 from .sandbox.session import ChildError, ChildSession, StudentError
 from .submission import SubmissionNotFound, read_student_source, stage_submission
+from .verifier import Verifier, submission_digest
 from .vocabulary import HIDDEN_FEEDBACK, HIDDEN_VISIBILITY, RUN_AS, check_visibility
 
 
@@ -84,6 +85,8 @@ def grade_submission(
             )
             return _finish(outcome, results_path, started)
         session = ChildSession(staged_dir=staged.package_root, limits=limits, run_as=run_as, gpu=gpu_tier is not None)
+        # Exported programs are read and run only in this second confined process, started on first need.
+        verifier = Verifier(run_as=run_as, seed_material=submission_digest(staged.package_root))
         try:
             outcome = _grade_staged(
                 session=session,
@@ -95,9 +98,11 @@ def grade_submission(
                 gpu_tier=gpu_tier,
                 extra=extra,
                 hidden_feedback=hidden_feedback,
+                verifier=verifier,
             )
         finally:
             session.close()  # every process the submission started is gone before we write
+            verifier.close()
         output_tail = session.output_tail()
         session.discard_output()
         if output_tail:
@@ -108,10 +113,11 @@ def grade_submission(
 
 
 def _grade_staged(*, session, staged_source, assignment, registry, specs, budget, gpu_tier, extra,
-                  hidden_feedback=HIDDEN_FEEDBACK):
+                  hidden_feedback=HIDDEN_FEEDBACK, verifier=None):
     reference = importlib.import_module(f"solutions.{assignment}")
     ctx = framework.Context(
-        assignment=assignment, session=session, reference=reference, source=staged_source, budget=budget
+        assignment=assignment, session=session, reference=reference, source=staged_source, budget=budget,
+        verifier=verifier,
     )
     try:
         # Starting the child pays for Python and JAX imports before the student's own
