@@ -86,9 +86,12 @@ def grows(small: Evidence, large: Evidence) -> bool:
 def verifier_of(ctx):
     """The grading's verifier (grading.py makes one); a context made elsewhere gets its own."""
     if getattr(ctx, "verifier", None) is None:
+        import atexit
+
         from ..verifier import Verifier
 
         ctx.verifier = Verifier(seed_material=ctx.source.encode("utf-8", "surrogateescape"))
+        atexit.register(ctx.verifier.close)  # no process outlives the grader, whoever forgot to close it
     return ctx.verifier
 
 
@@ -145,7 +148,9 @@ def run(ctx, evidence: Evidence, *args) -> list:
     try:
         leaves = _ask(ctx, evidence.function, message)
     except StudentError as exc:
-        raise Fail(f"The program exported from your {evidence.function} failed to run: {exc.type_name}.") from None
+        said = "".join(ch for ch in (exc.message.splitlines() or [""])[0][:200] if ch.isprintable())
+        raise Fail(f"The program exported from your {evidence.function} failed to run on new inputs: "
+                   f"{exc.type_name}: {said}") from None
     if not isinstance(leaves, list):
         raise Fail(f"The program exported from your {evidence.function} returned no arrays.")
     return [np.asarray(codec.decode_value(leaf)) for leaf in leaves]
@@ -164,7 +169,8 @@ def _ask(ctx, function: str, message: dict):
     except ChildCrashed as exc:
         raise Fail(
             f"The program exported from your {function} stopped the process that ran it on new inputs ({exc}), "
-            "so nothing it would show counts. Look for arrays far larger than the inputs."
+            "so nothing it would show counts. Look for arrays far larger than the problem needs, or code that "
+            "behaves differently when exported."
         ) from None
     except ChildError as exc:  # refused: an earlier program of this function used up the verifier
         raise Fail(f"Not run: {exc}.") from None

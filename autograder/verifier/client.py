@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -95,6 +96,9 @@ class Verifier:
         except ChildCrashed:
             self.spent[function] = (f"a program exported from your {function} stopped the process running it "
                                     "earlier (often: more memory than the limit); no other program of it is run")
+            # For the instructor (run_autograder's stderr): what the verifier said before it stopped.
+            print(f"verifier stopped on a program of {function}:\n{self.session.output_tail()[-2000:]}",
+                  file=sys.stderr)
             raise
 
     def rng(self, label: str) -> np.random.Generator:

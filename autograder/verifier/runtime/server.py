@@ -85,13 +85,23 @@ class Verifier:
         from . import codec
 
         program = self.programs[key]
-        values = [self._argument(codec.decode_value(a)) for a in args]
+        values = self._as_inputs(program, [self._argument(codec.decode_value(a)) for a in args])
         with self.jax.default_device(self.jax.devices("cpu")[0]):
             leaves = self.jax.tree_util.tree_leaves(program.call(*values))
         arrays = [np.asarray(leaf) for leaf in leaves]
         if sum(a.nbytes for a in arrays) > MAX_OUTPUT_BYTES:
             raise ValueError(f"the program's outputs exceed {MAX_OUTPUT_BYTES} bytes")
         return [codec.encode_array(a) for a in arrays]
+
+    def _as_inputs(self, program, values: list) -> list:
+        """``values`` cast to the dtypes of the program's inputs (a float64 grader, a float32 export)."""
+        import numpy as np
+
+        leaves, tree = self.jax.tree_util.tree_flatten(values)
+        if len(leaves) != len(program.in_avals):
+            return values  # the call itself says what is wrong
+        cast = [np.asarray(leaf, dtype=aval.dtype) for leaf, aval in zip(leaves, program.in_avals)]
+        return self.jax.tree_util.tree_unflatten(tree, cast)
 
     def _argument(self, value):
         if isinstance(value, dict) and getattr(value, "type_name", None) == "State":

@@ -34,13 +34,15 @@ def _total(x, v, m, eps2, G):
 
 def potential_energy_jit(x, m, eps2, G):
     W = _potential(x, m, eps2=float(eps2), G=float(G))
-    _seen["potential"].append((np.asarray(x), np.asarray(W)))
+    if not isinstance(W, jax.core.Tracer):
+        _seen["potential"].append((np.asarray(x), np.asarray(W)))
     return W
 
 
 def total_energy_jit(x, v, m, eps2, G):
     K, W, E = _total(x, v, m, eps2=float(eps2), G=float(G))
-    _seen["total"].append((np.asarray(x), np.asarray([K, W, E])))
+    if not isinstance(W, jax.core.Tracer):
+        _seen["total"].append((np.asarray(x), np.asarray([K, W, E])))
     return K, W, E
 
 
