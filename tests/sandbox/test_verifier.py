@@ -100,3 +100,34 @@ def test_the_verifier_carries_no_submission(tmp_path):
     assert extra == [] and not (tmp_path / "submission").exists()
     assert sorted(p.name for p in (runtime / client.PACKAGE).iterdir() if p.suffix == ".py") == [
         "__init__.py", "codec.py", "server.py"]
+
+
+GRADE_AND_MEASURE = r"""
+import json, resource, sys, time
+from pathlib import Path
+from autograder.grading import grade_submission
+start = time.monotonic()
+data = grade_submission(submission=Path(sys.argv[1]), assignment=sys.argv[2], results_path=Path(sys.argv[3]),
+                        budget=float(sys.argv[4]))
+print(json.dumps({"wall_s": time.monotonic() - start, "score": data["score"],
+                  "grader_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case, budget", [("jit_potential/spinning_exported_program", 15.0),
+                                          ("vmap_forces/memory_eating_exported_program", 60.0)])
+def test_hostile_programs_cost_bounded_time_and_never_grow_the_grader(case, budget, tmp_path):
+    """The grader's own peak memory stays under 1 GiB; a spinning program costs about a budget per function."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    submission = Path(__file__).resolve().parents[1] / "corpus" / "hostile" / case
+    out = subprocess.run([sys.executable, "-c", GRADE_AND_MEASURE, str(submission), submission.parent.name,
+                          str(tmp_path / "results.json"), str(budget)], capture_output=True, text=True, check=True)
+    measured = json.loads(out.stdout.strip().splitlines()[-1])
+    assert measured["grader_mb"] < 1024, measured
+    # The honest part of a grading takes well under a minute here; two functions may spin a budget each.
+    assert measured["wall_s"] < 2 * budget + 120, measured
