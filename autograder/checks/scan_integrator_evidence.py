@@ -98,8 +98,7 @@ def _require_integrates(ctx, programs, phase) -> None:
 def _motion_problem(seen, expected, start) -> str:
     if len(seen) != 4:
         return f"it returned {len(seen)} arrays, expected (State(x, v), State(x, v))"
-    if np.shape(seen[2]) != np.shape(expected[2]):
-        return f"its trajectory has shape {np.shape(seen[2])}, expected {np.shape(expected[2])}"
+    # The final state only, as the gates read it: the trajectory's layout is the values check's subject.
     for name, got, reference, initial in (("x", seen[0], expected[0], start.x), ("v", seen[1], expected[1], start.v)):
         problem = motion_mismatch(np.asarray(got) - initial, reference - initial)
         if problem:
