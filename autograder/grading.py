@@ -21,7 +21,7 @@ from .gpu_tier import GpuTier, devices_from_import_reply
 from .sandbox import Limits, describe_protections
 from .sandbox.session import ChildError, ChildSession, StudentError
 from .submission import SubmissionNotFound, read_student_source, stage_submission
-from .verifier import Verifier, submission_digest
+from .verifier import Verifier, submission_digest, wanted_by
 from .vocabulary import HIDDEN_FEEDBACK, HIDDEN_VISIBILITY, RUN_AS, check_visibility
 
 
@@ -119,6 +119,11 @@ def _grade_staged(*, session, staged_source, assignment, registry, specs, budget
         assignment=assignment, session=session, reference=reference, source=staged_source, budget=budget,
         verifier=verifier,
     )
+    if verifier is not None and wanted_by(registry):
+        try:
+            verifier.start()  # its JAX import overlaps the child's; programs arrive later
+        except Exception:
+            pass  # started again, and reported, when the first program needs it
     try:
         # Starting the child pays for Python and JAX imports before the student's own
         # import runs; on a loaded machine that alone can take seconds, so allow double.

@@ -28,6 +28,7 @@ from .framework import CheckRegistry, Fail, Gate, NotShown, as_float_array, requ
 from .loose_gates import not_the_same_quantity
 
 REGISTRY = CheckRegistry("jit_potential")
+USES_EXPORTED_PROGRAMS = True  # grading starts the verifier alongside the child (autograder/verifier)
 
 VALUE_SIZES = (3, 9)
 SEED = 20252

@@ -39,6 +39,7 @@ from .integrator_diagnosis import (
 )
 
 REGISTRY = CheckRegistry("scan_integrator")
+USES_EXPORTED_PROGRAMS = True  # grading starts the verifier alongside the child (autograder/verifier)
 
 
 # -- one step ------------------------------------------------------------------

@@ -40,6 +40,7 @@ from .evidence import relative_difference
 from .framework import CheckRegistry, Fail, Gate, NotShown, as_float_array, require_close, require_dtype
 
 REGISTRY = CheckRegistry("vmap_forces")
+USES_EXPORTED_PROGRAMS = True  # grading starts the verifier alongside the child (autograder/verifier)
 
 SIZES = (2, 9, 24)
 EXPORT_SIZES = (9, 24)  # sizes of the values check's softened systems (their eps2, G fill the baked routes)

@@ -111,6 +111,12 @@ class Verifier:
         self.session.discard_output()
 
 
+def wanted_by(registry) -> bool:
+    """Whether the assignment's checks read exported programs (their module sets ``USES_EXPORTED_PROGRAMS``)."""
+    modules = {check.fn.__module__ for check in registry.checks}
+    return any(getattr(sys.modules.get(name), "USES_EXPORTED_PROGRAMS", False) for name in modules)
+
+
 def submission_digest(root: Path) -> bytes:
     """SHA-256 over every file of the staged submission (names and contents, in a fixed order)."""
     digest = hashlib.sha256()
