@@ -131,3 +131,11 @@ def test_hostile_programs_cost_bounded_time_and_never_grow_the_grader(case, budg
     assert measured["grader_mb"] < 1024, measured
     # The honest part of a grading takes well under a minute here; two functions may spin a budget each.
     assert measured["wall_s"] < 2 * budget + 120, measured
+
+
+def test_the_verifier_starts_early_only_for_assignments_that_read_exported_programs():
+    from autograder.checks import load_registry
+    from autograder.verifier import wanted_by
+
+    assert all(wanted_by(load_registry(a)) for a in ("jit_potential", "vmap_forces", "scan_integrator"))
+    assert not any(wanted_by(load_registry(a)) for a in ("grad_forces", "hmc", "dtype_audit"))
