@@ -10,10 +10,13 @@ not run again in this grading, so a hostile program costs at most one budget
 per exported function, and the grader's own memory never holds more than the
 plain data that comes back.
 
-The verifier also draws the inputs programs are checked on (``rng``): seeded
-from a digest of the whole staged submission, so they are the same at every
-grading of the same files, and cannot be tabulated in the files themselves
-(a table changes the digest, and with it the inputs).
+The verifier also draws the inputs programs are checked on (``rng``), from
+32 random bytes drawn per grading in the grader's process (never sent
+anywhere) mixed with a digest of the staged submission. A digest alone would
+not do: the child can read its own files, so at import it could compute the
+inputs and tabulate the reference's answers to them in the program it
+exports. The price is that two gradings of the same files run the programs
+on different inputs; an honest program passes on any of them.
 """
 from __future__ import annotations
 
@@ -63,9 +66,11 @@ class VerifierSession(ChildSession):
 class Verifier:
     """The verifier process of one grading (started lazily, restarted after a crash, closed by grading)."""
 
-    def __init__(self, *, run_as: str | None = RUN_AS, seed_material: bytes = b"", limits: Limits | None = None):
+    def __init__(self, *, run_as: str | None = RUN_AS, seed_material: bytes = b"", limits: Limits | None = None,
+                 secret: bytes | None = None):
         self.session = VerifierSession(run_as=run_as, limits=limits)
         self.seed_material = bytes(seed_material)
+        self.secret = os.urandom(32) if secret is None else bytes(secret)  # unknown to the submission
         self.spent: dict[str, str] = {}  # function -> why its programs are not run again
         self._ready_start = 0  # the session start that answered a ping
 
@@ -102,8 +107,8 @@ class Verifier:
             raise
 
     def rng(self, label: str) -> np.random.Generator:
-        """A generator for ``label``'s inputs: fixed per submission, unknown to it in advance."""
-        digest = hashlib.sha256(self.seed_material + b"\0" + label.encode("utf-8")).digest()
+        """A generator for ``label``'s inputs, unknown to the submission in advance."""
+        digest = hashlib.sha256(self.secret + self.seed_material + b"\0" + label.encode("utf-8")).digest()
         return np.random.default_rng(int.from_bytes(digest[:16], "little"))
 
     def close(self) -> None:

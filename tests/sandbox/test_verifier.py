@@ -139,3 +139,11 @@ def test_the_verifier_starts_early_only_for_assignments_that_read_exported_progr
 
     assert all(wanted_by(load_registry(a)) for a in ("jit_potential", "vmap_forces", "scan_integrator"))
     assert not any(wanted_by(load_registry(a)) for a in ("grad_forces", "hmc", "dtype_audit"))
+
+
+def test_the_inputs_cannot_be_computed_by_the_submission():
+    """Seeded with bytes drawn per grading, not only with what the child can read (its own files)."""
+    first, second = Verifier(run_as=None, seed_material=b"files"), Verifier(run_as=None, seed_material=b"files")
+    assert first.rng("f N=3").random() != second.rng("f N=3").random()
+    again = Verifier(run_as=None, seed_material=b"files", secret=first.secret)
+    assert first.rng("f N=3").random() == again.rng("f N=3").random()
