@@ -128,6 +128,7 @@ def test_hostile_programs_cost_bounded_time_and_never_grow_the_grader(case, budg
     out = subprocess.run([sys.executable, "-c", GRADE_AND_MEASURE, str(submission), submission.parent.name,
                           str(tmp_path / "results.json"), str(budget)], capture_output=True, text=True, check=True)
     measured = json.loads(out.stdout.strip().splitlines()[-1])
+    print(f"{case}: {measured}")  # the numbers docs/sandbox.md quotes
     assert measured["grader_mb"] < 1024, measured
     # The honest part of a grading takes well under a minute here; two functions may spin a budget each.
     assert measured["wall_s"] < 2 * budget + 120, measured
