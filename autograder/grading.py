@@ -21,7 +21,7 @@ from .gpu_tier import GpuTier, devices_from_import_reply
 from .sandbox import Limits, describe_protections
 from .sandbox.session import ChildError, ChildSession, StudentError
 from .submission import SubmissionNotFound, read_student_source, stage_submission
-from .verifier import Verifier, submission_digest, wanted_by
+from .verifier import Verifier, submission_digest, verifier_user, wanted_by
 from .vocabulary import HIDDEN_FEEDBACK, HIDDEN_VISIBILITY, RUN_AS, check_visibility
 
 
@@ -86,7 +86,7 @@ def grade_submission(
             return _finish(outcome, results_path, started)
         session = ChildSession(staged_dir=staged.package_root, limits=limits, run_as=run_as, gpu=gpu_tier is not None)
         # Exported programs are read and run only in this second confined process, started on first need.
-        verifier = Verifier(run_as=run_as, seed_material=submission_digest(staged.package_root))
+        verifier = Verifier(run_as=verifier_user(run_as), seed_material=submission_digest(staged.package_root))
         try:
             outcome = _grade_staged(
                 session=session,

@@ -6,6 +6,6 @@ them itself. ``client.Verifier`` starts ``runtime/server.py`` through the same
 sandbox launcher as the child (no student module, a memory limit of its own,
 the call budget enforced from here) and talks to it in plain data.
 """
-from .client import Verifier, VerifierUnavailable, submission_digest, wanted_by
+from .client import Verifier, VerifierUnavailable, submission_digest, verifier_user, wanted_by
 
-__all__ = ["Verifier", "VerifierUnavailable", "submission_digest", "wanted_by"]
+__all__ = ["Verifier", "VerifierUnavailable", "submission_digest", "verifier_user", "wanted_by"]

@@ -31,7 +31,6 @@ import numpy as np
 from ..child import codec
 from ..sandbox.session import ChildCrashed, ChildError, ChildSession, ChildTimeout
 from ..sandbox.spawn import GiB, Limits, MiB
-from ..vocabulary import RUN_AS
 
 RUNTIME = Path(__file__).resolve().parent / "runtime"
 CODEC = Path(codec.__file__).resolve()
@@ -40,6 +39,7 @@ BOOTSTRAP = (
     "import sys; sys.path.insert(0, sys.argv[1]); "
     f"from {PACKAGE}.server import main; main(sys.argv[2:])"
 )
+VERIFIER_RUN_AS = "65533:65533"  # a user of its own (numeric, no passwd entry needed): see verifier_user
 MEMORY_BYTES = 2 * GiB  # import jax and a small compiled program need ~400 MB
 STARTUP_SECONDS = 60.0  # Python and JAX imports on a loaded machine; no student bytes are involved yet
 
@@ -51,7 +51,7 @@ class VerifierUnavailable(ChildError):
 class VerifierSession(ChildSession):
     """A ChildSession whose runtime is the verifier's server and that carries no submission."""
 
-    def __init__(self, *, run_as: str | None = RUN_AS, limits: Limits | None = None):
+    def __init__(self, *, run_as: str | None = VERIFIER_RUN_AS, limits: Limits | None = None):
         limits = limits or Limits(memory_bytes=MEMORY_BYTES, fsize_bytes=8 * MiB)
         super().__init__(staged_dir=None, limits=limits, run_as=run_as)
 
@@ -66,8 +66,8 @@ class VerifierSession(ChildSession):
 class Verifier:
     """The verifier process of one grading (started lazily, restarted after a crash, closed by grading)."""
 
-    def __init__(self, *, run_as: str | None = RUN_AS, seed_material: bytes = b"", limits: Limits | None = None,
-                 secret: bytes | None = None):
+    def __init__(self, *, run_as: str | None = VERIFIER_RUN_AS, seed_material: bytes = b"",
+                 limits: Limits | None = None, secret: bytes | None = None):
         self.session = VerifierSession(run_as=run_as, limits=limits)
         self.seed_material = bytes(seed_material)
         self.secret = os.urandom(32) if secret is None else bytes(secret)  # unknown to the submission
@@ -114,6 +114,16 @@ class Verifier:
     def close(self) -> None:
         self.session.close()
         self.session.discard_output()
+
+
+def verifier_user(child_run_as: str | None) -> str | None:
+    """The user the verifier runs as: its own when the child gets one, else none (as the child).
+
+    Not the child's user: the kernel counts threads per user (RLIMIT_NPROC), and
+    a verifier sharing the child's would eat the child's allowance, and the
+    child could signal it.
+    """
+    return VERIFIER_RUN_AS if child_run_as else None
 
 
 def wanted_by(registry) -> bool:
