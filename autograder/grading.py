@@ -23,6 +23,7 @@ from .notebook import describe_cell_errors
 from .sandbox import Limits, describe_protections
 from .sandbox.session import ChildCrashed, ChildError, ChildSession, StudentError
 from .submission import SubmissionNotFound, read_student_source, stage_submission
+from .verifier import Verifier, submission_digest, verifier_user, wanted_by
 from .vocabulary import GRADING_BUDGETS, HIDDEN_FEEDBACK, HIDDEN_VISIBILITY, RUN_AS, check_visibility
 
 
@@ -87,6 +88,8 @@ def grade_submission(
             return _finish(outcome, results_path, started)
         session = ChildSession(staged_dir=staged.package_root, limits=limits, run_as=run_as, gpu=gpu_tier is not None,
                                total_seconds=GRADING_BUDGETS * budget)  # slow calls add up to a bounded total
+        # Exported programs are read and run only in this second confined process, started on first need.
+        verifier = Verifier(run_as=verifier_user(run_as), seed_material=submission_digest(staged.package_root))
         try:
             outcome = _grade_staged(
                 session=session,
@@ -98,11 +101,13 @@ def grade_submission(
                 gpu_tier=gpu_tier,
                 extra=extra,
                 hidden_feedback=hidden_feedback,
+                verifier=verifier,
             )
             if staged.notices:  # how the files were read: which one was graded, IPython syntax skipped
                 outcome = dataclasses.replace(outcome, output=outcome.output + "\n\n" + "\n\n".join(staged.notices))
         finally:
             session.close()  # every process the submission started is gone before we write
+            verifier.close()
         output_tail = session.output_tail()
         session.discard_output()
         if output_tail:
@@ -113,11 +118,17 @@ def grade_submission(
 
 
 def _grade_staged(*, session, staged_source, assignment, registry, specs, budget, gpu_tier, extra,
-                  hidden_feedback=HIDDEN_FEEDBACK):
+                  hidden_feedback=HIDDEN_FEEDBACK, verifier=None):
     reference = importlib.import_module(f"solutions.{assignment}")
     ctx = framework.Context(
-        assignment=assignment, session=session, reference=reference, source=staged_source, budget=budget
+        assignment=assignment, session=session, reference=reference, source=staged_source, budget=budget,
+        verifier=verifier,
     )
+    if verifier is not None and wanted_by(registry):
+        try:
+            verifier.start()  # its JAX import overlaps the child's; programs arrive later
+        except Exception:
+            pass  # started again, and reported, when the first program needs it
     try:
         imported = _import_submission(session, assignment, budget)
     except (StudentError, ChildError) as exc:

@@ -1,57 +1,48 @@
-"""Structural evidence the student's process cannot forge: exported programs.
+"""Structural evidence the student's process cannot forge: exported programs, read and run confined.
 
 The child exports the student's function with ``jax.export`` on abstract
 inputs and sends the serialized program back (see ``child/exporting.py``).
-Here, in the grader's process, which never imports student code, the program
-is deserialized, read (StableHLO operations, inputs) and run on inputs the
-child never saw. What this establishes does not depend on anything measured
-inside the student's process:
+The grader never deserializes or runs it itself: the bytes go to the
+verifier (``autograder/verifier``), a second confined process with its own
+memory limit and the call budget, which reads the program (StableHLO
+operations, inputs, custom calls) and runs it on inputs the grader draws
+after the export and never sends to the child. What the program establishes
+does not depend on anything measured inside the student's process:
 
 - a parameter is a real input (``dt``, ``eps2``, ``G``): the program has an
-  input for it, and reproduces the student's results for new values of it.
-  A static parameter cannot be exported with an abstract value at all;
+  input for it. A static parameter cannot be exported with an abstract value;
 - the size of the program, at two sizes of the problem (N, n_steps): a Python
   loop unrolls into a program that grows;
 - a loop (``stablehlo.while``) is present, for ``lax.scan``-based code;
 - the attribute is a ``jax.jit`` function (``jax.export`` accepts nothing else).
 
-The programs come from an untrusted process, so they are checked before they
-run: a size cap, one device, the CPU platform, and no ``custom_call`` other
-than the shape assertions JAX itself emits.
+None of it counts until the program is shown to compute the assignment's
+quantity on inputs nobody saw before (held to the reference, as loosely as
+the gates are) and to be the program the student's function runs (held to
+the child's own answers on other inputs drawn after the export). The
+programs are vetted before they run: a size cap, one device, the CPU
+platform, and no ``custom_call`` other than JAX's own shape assertions.
 
-Helpers are general (any assignment): ``receive`` a reply, ``run`` it,
-compare sizes (``grows``), read ``inputs``.
+Helpers are general (any assignment): ``export`` a function, ``run`` a
+program, compare sizes (``grows``), read ``inputs``.
 """
 from __future__ import annotations
 
 import collections
-import re
-from dataclasses import dataclass
-from typing import NamedTuple
+from dataclasses import dataclass, field
 
-import jax
 import numpy as np
 
 from .. import diagnosis
-from ..child import exporting
+from ..child import codec, exporting
+from ..sandbox.session import ChildCrashed, ChildError, ChildTimeout, StudentError
 from .framework import Fail
 
 ALLOWED_CUSTOM_CALLS = frozenset({"shape_assertion"})
-_OPERATION = re.compile(r"\b((?:stablehlo|chlo|mhlo|func)\.[a-z_][a-z0-9_]*)")
-_CUSTOM_CALL_TARGET = re.compile(r"custom_call\s*@([\w.$-]+)|call_target_name\s*=\s*\"([^\"]*)\"")
 
 
-class State(NamedTuple):
-    """The parent's twin of the assignment's ``State(x, v)``, for exported signatures."""
-
-    x: object
-    v: object
-
-
-try:
-    jax.export.register_namedtuple_serialization(State, serialized_name=exporting.STATE_NAME)
-except ValueError:  # already registered in this process
-    pass
+class State(collections.namedtuple("State", ["x", "v"])):
+    """The parent's twin of the assignment's ``State(x, v)``: sent to the verifier as a NamedTuple."""
 
 
 @dataclass(frozen=True)
@@ -59,22 +50,21 @@ class Evidence:
     """What one export request established.
 
     ``route``: the route that exported (None: none did); ``failures``: (route,
-    message) for each route that failed before it; ``program``: the
-    deserialized ``jax.export.Exported``; ``text``: its StableHLO.
+    message) for each route that failed before it; ``function``: the student
+    function exported; ``key``: the program's name in the verifier;
+    ``operations``: its StableHLO operation counts; ``inputs``: its inputs.
     """
 
     route: str | None
     failures: tuple
-    program: object = None
-    text: str = ""
+    function: str = ""
+    key: str = ""
+    operations: collections.Counter = field(default_factory=collections.Counter)
+    inputs: list = field(default_factory=list)  # [(shape, dtype name), ...] of the program's inputs
 
     def failure(self, route: str) -> str:
         """The error message of ``route``, or ""."""
         return next((message for name, message in self.failures if name == route), "")
-
-    @property
-    def operations(self) -> collections.Counter:
-        return operation_histogram(self.text)
 
     @property
     def operation_count(self) -> int:
@@ -83,11 +73,6 @@ class Evidence:
     @property
     def has_loop(self) -> bool:
         return self.operations.get("stablehlo.while", 0) > 0
-
-    @property
-    def inputs(self) -> list:
-        """``[(shape, dtype name), ...]`` of the program's (non-static) inputs."""
-        return [(tuple(int(d) for d in a.shape), str(a.dtype)) for a in self.program.in_avals]
 
 
 SIZE_SLACK = 5  # operations: the same code may fold a constant or two differently at another size
@@ -98,53 +83,97 @@ def grows(small: Evidence, large: Evidence) -> bool:
     return large.operation_count > small.operation_count + SIZE_SLACK
 
 
-def operation_histogram(text: str) -> collections.Counter:
-    """StableHLO operations of a module's text, location lines excluded."""
-    counts: collections.Counter = collections.Counter()
-    for line in text.splitlines():
-        if not line.lstrip().startswith("#loc"):
-            counts.update(_OPERATION.findall(line.split(" loc(")[0]))
-    return counts
+def verifier_of(ctx):
+    """The grading's verifier (grading.py makes one); a context made elsewhere gets its own."""
+    if getattr(ctx, "verifier", None) is None:
+        import atexit
+
+        from ..verifier import Verifier
+
+        ctx.verifier = Verifier(seed_material=ctx.source.encode("utf-8", "surrogateescape"))
+        atexit.register(ctx.verifier.close)  # no process outlives the grader, whoever forgot to close it
+    return ctx.verifier
 
 
-def receive(reply: dict) -> Evidence:
-    """An export reply from the child, deserialized and vetted; Fail if it cannot be trusted to run."""
+def export(ctx, function: str, program: str, *args) -> Evidence:
+    """Ask the child to run the export program ``program`` for ``function``, then load its reply in the verifier.
+
+    The verifier starts first, so that its JAX import overlaps the child's export.
+    """
+    verifier = verifier_of(ctx)
+    try:
+        verifier.start()
+    except Exception as exc:  # the grader's own machinery; no student bytes involved yet
+        raise Fail(f"The grader could not start the process that checks compiled programs ({exc}).") from None
+    return receive(ctx, ctx.program(program, *args), function)
+
+
+def receive(ctx, reply: dict, function: str) -> Evidence:
+    """An export reply from the child, loaded and vetted in the verifier; Fail if it cannot be trusted to run."""
     failures = tuple((str(name), str(message)) for name, message in reply.get("failures", []))
     route = reply.get("route")
     if route is None:
-        return Evidence(route=None, failures=failures)
-    blob = np.asarray(reply.get("program"), dtype=np.uint8).tobytes()
-    if len(blob) > exporting.MAX_PROGRAM_BYTES:
-        raise Fail(f"The exported program has {len(blob)} bytes (limit {exporting.MAX_PROGRAM_BYTES}).")
+        return Evidence(route=None, failures=failures, function=function)
+    blob = np.asarray(reply.get("program"), dtype=np.uint8).ravel()
+    if blob.size > exporting.MAX_PROGRAM_BYTES:
+        raise Fail(f"The exported program has {blob.size} bytes (limit {exporting.MAX_PROGRAM_BYTES}).")
     try:
-        program = jax.export.deserialize(bytearray(blob))
-        text = program.mlir_module()
-    except Exception as exc:
-        raise Fail(f"The program exported from your code could not be read back ({type(exc).__name__}).") from None
-    problem = _untrusted_program_problem(program, text)
+        described = _ask(ctx, function, {"op": "load", "program": codec.encode_array(blob)})
+    except StudentError as exc:
+        raise Fail(f"The program exported from your {function} could not be read back ({exc.type_name}).") from None
+    problem = _untrusted_program_problem(described)
     if problem:
-        raise Fail(f"The program exported from your code was refused: {problem}.")
-    return Evidence(route=str(route), failures=failures, program=program, text=text)
+        raise Fail(f"The program exported from your {function} was refused: {problem}.")
+    operations = collections.Counter({str(k): int(v) for k, v in dict(described.get("operations", {})).items()})
+    inputs = [(tuple(int(d) for d in shape), str(dtype)) for shape, dtype in described.get("inputs", [])]
+    return Evidence(route=str(route), failures=failures, function=function, key=str(described["key"]),
+                    operations=operations, inputs=inputs)
 
 
-def _untrusted_program_problem(program, text: str) -> str:
-    targets = {a or b for a, b in _CUSTOM_CALL_TARGET.findall(text)}
-    unknown = sorted(targets - ALLOWED_CUSTOM_CALLS)
-    if unknown or ("custom_call" in text and not targets):
-        return f"it calls external code ({', '.join(unknown) or 'custom_call'})"
-    if program.nr_devices != 1:
-        return f"it asks for {program.nr_devices} devices"
-    if "cpu" not in tuple(program.platforms):
-        return f"it was built for {', '.join(program.platforms)}, not the CPU"
+def _untrusted_program_problem(described: dict) -> str:
+    unknown = sorted(set(map(str, described.get("custom_calls", []))) - ALLOWED_CUSTOM_CALLS)
+    if unknown:
+        return f"it calls external code ({', '.join(unknown)})"
+    if described.get("nr_devices") != 1:
+        return f"it asks for {described.get('nr_devices')} devices"
+    platforms = [str(p) for p in described.get("platforms", [])]
+    if "cpu" not in platforms:
+        return f"it was built for {', '.join(platforms)}, not the CPU"
     return ""
 
 
-def run(evidence: Evidence, *args):
-    """Run the exported program on ``args`` in this process (64-bit, CPU); NumPy results."""
-    cpu = jax.devices("cpu")[0]
-    with jax.enable_x64(True), jax.default_device(cpu):
-        result = evidence.program.call(*args)
-        return jax.tree_util.tree_map(np.asarray, result)
+def run(ctx, evidence: Evidence, *args) -> list:
+    """Run the program in the verifier on ``args`` (64-bit, CPU): its outputs, flattened, as NumPy arrays."""
+    message = {"op": "run", "key": evidence.key, "args": [codec.encode_value(a) for a in args]}
+    try:
+        leaves = _ask(ctx, evidence.function, message)
+    except StudentError as exc:
+        said = "".join(ch for ch in (exc.message.splitlines() or [""])[0][:200] if ch.isprintable())
+        raise Fail(f"The program exported from your {evidence.function} failed to run on new inputs: "
+                   f"{exc.type_name}: {said}") from None
+    if not isinstance(leaves, list):
+        raise Fail(f"The program exported from your {evidence.function} returned no arrays.")
+    return [np.asarray(codec.decode_value(leaf)) for leaf in leaves]
+
+
+def _ask(ctx, function: str, message: dict):
+    """One verifier request under the call budget; what it cost the student, as Fail."""
+    try:
+        return verifier_of(ctx).request(message, function=function, budget=ctx.budget)
+    except ChildTimeout:
+        raise Fail(
+            f"The program exported from your {function} did not finish within the {ctx.budget:.0f} s budget when "
+            "the grader ran it on new inputs, so nothing it would show counts. A compiled program for this "
+            "assignment runs in milliseconds: look for a loop that never ends (lax.while_loop) in your code."
+        ) from None
+    except ChildCrashed as exc:
+        raise Fail(
+            f"The program exported from your {function} stopped the process that ran it on new inputs ({exc}), "
+            "so nothing it would show counts. Look for arrays far larger than the problem needs, or code that "
+            "behaves differently when exported."
+        ) from None
+    except ChildError as exc:  # refused: an earlier program of this function used up the verifier
+        raise Fail(f"Not run: {exc}.") from None
 
 
 def relative_difference(seen, expected) -> float:
@@ -157,6 +186,13 @@ def relative_difference(seen, expected) -> float:
     if not np.isfinite(difference):
         return float("inf")
     return difference / scale if scale > 0 else difference
+
+
+def worst_difference(seen: list, expected: list) -> float:
+    """The largest relative_difference over paired outputs (inf when their numbers differ)."""
+    if len(seen) != len(expected) or not seen:
+        return float("inf")
+    return max(relative_difference(s, e) for s, e in zip(seen, expected))
 
 
 def summarize_failures(evidence: Evidence) -> str:

@@ -149,6 +149,7 @@ class Context:
     budget: float = DEFAULT_BUDGET_SECONDS
     memo: dict = field(default_factory=dict)
     gpu_tier: object = None  # autograder.gpu_tier.GpuTier when the GPU tier is graded
+    verifier: object = None  # autograder.verifier.Verifier: runs exported programs, confined (evidence.py)
 
     def call(self, function: str, *args, transforms=(), timeout: float | None = None, **kwargs):
         """Call ``assignments.<assignment>.<function>`` in the child; decoded plain data back."""

@@ -3,11 +3,11 @@ recompiles needlessly.
 
 Compiling is judged from evidence the student's process cannot rewrite
 (``jit_potential_evidence.py``): each function is exported with ``jax.export``
-on abstract inputs, and the grader reads and runs the program in its own
-process. Only a ``jax.jit`` function exports as itself; a static eps2 or G
+on abstract inputs, and the program is read and run in the grader's confined
+verifier. Only a ``jax.jit`` function exports as itself; a static eps2 or G
 cannot take an abstract value; a Python loop over particles makes the program
-grow with N. Nothing counts until the exported program reproduces the
-student's own results on new inputs.
+grow with N. Nothing counts until the exported program computes the
+energies on inputs the child never saw, and the student's own results on others.
 
 The values checks hold W to the reference; the checks of jitting, compiling,
 program size, dtype and finiteness are gated (``ctx.require``) on the
@@ -28,6 +28,7 @@ from .framework import CheckRegistry, Fail, Gate, NotShown, as_float_array, requ
 from .loose_gates import not_the_same_quantity
 
 REGISTRY = CheckRegistry("jit_potential")
+USES_EXPORTED_PROGRAMS = True  # grading starts the verifier alongside the child (autograder/verifier)
 
 VALUE_SIZES = (3, 9)
 SEED = 20252
@@ -202,15 +203,34 @@ def float32_preserved(ctx):
 
 
 def _programs(ctx, function: str) -> dict:
-    """{N: Evidence}: ``function`` exported at each of VALUE_SIZES and run here (see jit_potential_evidence)."""
-    by_size = {n: sorted((s for s in _value_systems() if s.n == n), key=lambda s: s.eps2 == 0) for n in VALUE_SIZES}
+    """{N: Evidence}: ``function`` exported at each of VALUE_SIZES, checked in the verifier (jit_potential_evidence)."""
+    softened = next(s for s in _value_systems() if s.eps2 > 0)
     if function == "potential_energy_jit":
         return evidence_of.exported_programs(
-            ctx, function, by_size, lambda s: [s.x, s.m], lambda s: _student_potential(ctx, s))
+            ctx, function, VALUE_SIZES, lambda s, rng: [s.x, s.m], (softened.eps2, softened.G), _same_potential)
     return evidence_of.exported_programs(
-        ctx, function, by_size, lambda s: [s.x, _velocities(s), s.m],
-        lambda s: [as_float_array(part, what="total_energy_jit") for part in _student_total(ctx, s)],
-    )
+        ctx, function, VALUE_SIZES, lambda s, rng: [s.x, rng.normal(size=s.x.shape), s.m],
+        (softened.eps2, softened.G), _same_energies)
+
+
+def _same_potential(seen, expected, system) -> str:
+    """The loose gate's verdict on a program's W (see loose_gates)."""
+    if len(seen) != 1:
+        return f"it returned {len(seen)} arrays, expected W alone"
+    return not_the_same_quantity(seen[0], expected[0], G=system.G)
+
+
+def _same_energies(seen, expected, system) -> str:
+    """The loose gate's verdict on a program's (K, W, E): K and W the energies (up to a named slip), E = K + W."""
+    if len(seen) != 3:
+        return f"it returned {len(seen)} arrays, expected (K, W, E)"
+    K, W, E = seen
+    for name, value, reference in (("K", K, expected[0]), ("W", W, expected[1])):
+        reason = not_the_same_quantity(value, reference, G=system.G)
+        if reason:
+            return f"{name}: {reason}"
+    reason = not_the_same_quantity(E, np.asarray(K) + np.asarray(W))
+    return f"E: {reason}" if reason else ""
 
 
 @REGISTRY.check("A new N compiles exactly once; new positions and masses reuse the program", points=1)
@@ -226,7 +246,7 @@ def compiles_once_per_shape(ctx):
             )
     return (
         f"Each function is one jit program per N (exported at N = {', '.join(map(str, VALUE_SIZES))}) with x and m "
-        "as inputs: run here on new positions and masses, it reproduced your results."
+        "as inputs: run on new positions and masses, it computed the energies and reproduced your results."
     )
 
 
@@ -237,7 +257,7 @@ def parameters_traced(ctx):
         problem = evidence_of.parameters_problem(function, _programs(ctx, function))
         if problem:
             raise Fail(f"Expected eps2 and G to be inputs of the compiled program; {problem}\nHow to fix: {STATIC_FIX}")
-    return "eps2 and G are inputs of the compiled programs: run here with new values, they reproduced your results."
+    return "eps2 and G are inputs of the compiled programs: run with new values, they computed the energies."
 
 
 @REGISTRY.check("The traced program does not grow with N (no Python loop over particles)", points=1)

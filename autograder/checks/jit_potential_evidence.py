@@ -1,7 +1,8 @@
 """What the exported programs of potential_energy_jit and total_energy_jit establish.
 
 Each function is exported (see ``evidence.py``) at two sizes N, with x, m (and
-v) and eps2, G abstract: the child never sees a value. Read and run here:
+v) and eps2, G abstract: the child never sees a value. Read and run in the
+verifier:
 
 - routes ``jit``/``jit_constants``: the module attribute is a ``jax.jit``
   function, compiled once per input shape (``jax.export`` accepts nothing else);
@@ -9,75 +10,31 @@ v) and eps2, G abstract: the child never sees a value. Read and run here:
   cannot take an abstract value, so only a route with them fixed works then;
 - the program has one size for every N (a Python loop over particles grows).
 
-None of it counts until the programs are shown to be the student's: run here
-on the two value systems of each size (eps2 = 0 and eps2 > 0, different G),
-they reproduce what the student's function returned for them in the child.
+None of it counts until the programs are shown to compute the energies and to
+be the student's (``nbody_evidence.verified_programs``): systems drawn after the export, never
+sent to the child, must give the reference's quantity (up to the whole-factor
+slips the gates forgive); one more system, drawn after the export and then
+sent to the child, must give what the student's function returns for it. A
+table of the answers to inputs the child saw, or a program other than the one
+the function runs, earns nothing.
 """
 from __future__ import annotations
 
 from .. import diagnosis
 from . import evidence
-from .framework import Fail
+from .nbody_evidence import BAKED, verified_programs
 
 FUNCTIONS = ("potential_energy_jit", "total_energy_jit")
-BAKED = ("jit_constants", "constants")  # routes with eps2 and G fixed to numbers
-CONSISTENCY_TOLERANCE = 1e-9  # the same program compiled twice: round-off only
 
 
-def _inputs(function: str, n: int) -> list:
-    arrays = [["float64", [n, 3]], ["float64", [n]]]
-    if function == "total_energy_jit":
-        arrays.insert(1, ["float64", [n, 3]])
-    return arrays + [["float64", []], ["float64", []]]
+def exported_programs(ctx, function: str, sizes, arrays, baked, same_quantity) -> dict:
+    """``verified_programs`` for potential_energy_jit or total_energy_jit, once per grading."""
 
+    def own(system, args):
+        return ctx.call(function, *args, system.eps2, system.G)
 
-def exported_programs(ctx, function: str, systems_by_size: dict, arrays_of, own_result) -> dict:
-    """``{N: Evidence}`` for ``function`` at each size, checked to reproduce the student's results (cached).
-
-    ``systems_by_size``: {N: [ParticleSystem, ...]} with the softened one first;
-    ``arrays_of(system)``: the array arguments; ``own_result(system)``: the
-    student's own result, computed in the child by calling the function.
-    """
-
-    def gather():
-        programs = {}
-        for n, systems in systems_by_size.items():
-            baked = [systems[0].eps2, systems[0].G]
-            reply = ctx.program("export_function", function, _inputs(function, n), baked)
-            programs[n] = program = evidence.receive(reply)
-            if program.route is None:
-                continue
-            runs = systems[:1] if program.route in BAKED else systems
-            for system in runs:
-                _require_same(ctx, function, program, system, arrays_of, own_result)
-        return programs
-
-    return ctx.remember(("exported", function), gather)
-
-
-def _require_same(ctx, function, program, system, arrays_of, own_result) -> None:
-    args = list(arrays_of(system))
-    if program.route not in BAKED:
-        args += [system.eps2, system.G]
-    try:
-        seen = evidence.run(program, *args)
-    except Exception as exc:
-        raise Fail(f"The program exported from your {function} failed to run: {type(exc).__name__}.") from None
-    expected = own_result(system)
-    seen_parts = seen if isinstance(seen, (tuple, list)) else [seen]
-    expected_parts = expected if isinstance(expected, (tuple, list)) else [expected]
-    worst = max(
-        (evidence.relative_difference(s, e) for s, e in zip(seen_parts, expected_parts)),
-        default=float("inf"),
-    ) if len(seen_parts) == len(expected_parts) else float("inf")
-    if not worst <= CONSISTENCY_TOLERANCE:
-        raise Fail(
-            f"The compiled program exported from your {function} does not reproduce what {function} returns "
-            f"when called with the same inputs ({system.describe()}; relative difference {worst:.2e}). The "
-            "compile and size checks read that program, so they count only once it is the program your function "
-            "runs. How to fix: keep the function pure (no state kept between calls, nothing that depends on how "
-            "it is called)."
-        )
+    return ctx.remember(("exported", function), lambda: verified_programs(
+        ctx, function, sizes, arrays=arrays, baked=baked, same_quantity=same_quantity, own=own))
 
 
 def export_failure(function: str, program: evidence.Evidence) -> str:

@@ -231,8 +231,8 @@ def _abstract(value) -> list:
 def exported(ctx, function: str, inputs: Inputs, *, tolerance: float = 1e-9):
     """The student's ``function`` exported with ``jax.export`` on abstract inputs shaped like ``inputs``.
 
-    Structural evidence read in this process, which the student's code cannot
-    rewrite (see ``evidence.py``). Exported inside our own ``jax.jit`` when the
+    Structural evidence read and run in the grader's confined verifier, which
+    the student's code cannot rewrite (see ``evidence.py``). Exported inside our own ``jax.jit`` when the
     attribute is a plain function. Counts only once the program reproduces
     what the function returned for ``inputs`` in the child. Positional
     arguments only. Memoised per grading.
@@ -242,7 +242,7 @@ def exported(ctx, function: str, inputs: Inputs, *, tolerance: float = 1e-9):
     def gather():
         if inputs.kwargs:
             raise ValueError("exported(): pass the arguments positionally")
-        program = evidence.receive(ctx.program("export_function", function, [_abstract(a) for a in inputs.args]))
+        program = evidence.export(ctx, function, "export_function", function, [_abstract(a) for a in inputs.args])
         if program.route is None:
             raise Fail(
                 f"{function} could not be compiled with its arguments traced ({inputs.describe()}):\n"
@@ -258,10 +258,7 @@ def exported(ctx, function: str, inputs: Inputs, *, tolerance: float = 1e-9):
 def _require_reproduces(ctx, function: str, program, inputs: Inputs, tolerance: float) -> None:
     from . import evidence
 
-    try:
-        seen = evidence.run(program, *inputs.args)
-    except Exception as exc:
-        raise Fail(f"The program exported from your {function} failed to run: {type(exc).__name__}.") from None
+    seen = _single(evidence.run(ctx, program, *inputs.args))
     difference = evidence.relative_difference(seen, student_value64(ctx, function, inputs))
     if not difference <= tolerance:
         raise Fail(
@@ -269,6 +266,11 @@ def _require_reproduces(ctx, function: str, program, inputs: Inputs, tolerance: 
             f"inputs ({inputs.describe()}; relative difference {difference:.2e}). How to fix: keep the function "
             "pure: no state kept between calls, nothing that depends on how it is called."
         )
+
+
+def _single(leaves: list):
+    """A program's one output (its flattened outputs otherwise, which then match nothing)."""
+    return leaves[0] if len(leaves) == 1 else leaves
 
 
 def require_no_recompilation(ctx, function: str, inputs: Inputs, variants: list[Inputs], *,
@@ -285,7 +287,7 @@ def require_no_recompilation(ctx, function: str, inputs: Inputs, variants: list[
     ctx.require(*gates)
     program = exported(ctx, function, inputs)
     for variant in variants:
-        seen = evidence.run(program, *variant.args)
+        seen = _single(evidence.run(ctx, program, *variant.args))
         own = student_value64(ctx, function, variant)
         if not evidence.relative_difference(seen, own) <= 1e-9:
             raise Fail(

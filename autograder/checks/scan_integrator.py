@@ -39,6 +39,7 @@ from .integrator_diagnosis import (
 )
 
 REGISTRY = CheckRegistry("scan_integrator")
+USES_EXPORTED_PROGRAMS = True  # grading starts the verifier alongside the child (autograder/verifier)
 
 
 # -- one step ------------------------------------------------------------------
@@ -111,7 +112,7 @@ def _trajectory_matches(ctx):
 @REGISTRY.check("integrate is jit-compiled with dt traced: a new dt does not recompile", points=1)
 def new_dt_does_not_recompile(ctx):
     ctx.require(*gates.PHYSICS)
-    # Established from the exported programs (evidence.py), not from compile counts
+    # Established from the exported programs (evidence.py, run in the verifier), not from compile counts
     # taken in the student's process: a static dt cannot be exported as an input, and
     # only a jax.jit function exports as itself.
     programs = scan_evidence.exported_programs(ctx)
@@ -131,8 +132,8 @@ def new_dt_does_not_recompile(ctx):
             + f"\nHow to fix: decorate integrate with {jit_fix}."
         )
     return (
-        f"integrate is jit-compiled with dt an input of the compiled program: the program exported from it "
-        f"reproduces your results for a new dt ({scan_evidence.FRESH_DT})."
+        "integrate is jit-compiled with dt an input of the compiled program: run on new states and values of dt, "
+        "the program exported from it integrates the orbit and reproduces your results."
     )
 
 

@@ -10,7 +10,8 @@ broadcasting earns every numeric check and loses only the structure check:
   the forces really come from pass (however written: aliases, partials,
   decorators), and unused vmap code next to broadcasting does not; the
   program-size check compares the programs exported at two N and read in the
-  grader (``evidence.py``), which catches Python loops (broadcasting passes);
+  grader's confined verifier (``evidence.py``, ``nbody_evidence.py``), which
+  catches Python loops (broadcasting passes);
 - how the self-pair is excluded is checked by behaviour. Index masking and
   position masking give the same forces whenever they are legal to compare:
   at eps2 = 0 coincident particles are illegal, and with eps2 > 0 a
@@ -33,15 +34,16 @@ import functools
 import numpy as np
 
 from .. import diagnosis
-from . import evidence
+from . import evidence, nbody_evidence
 from . import nbody_systems as systems
 from .evidence import relative_difference
 from .framework import CheckRegistry, Fail, Gate, NotShown, as_float_array, require_close, require_dtype
 
 REGISTRY = CheckRegistry("vmap_forces")
+USES_EXPORTED_PROGRAMS = True  # grading starts the verifier alongside the child (autograder/verifier)
 
 SIZES = (2, 9, 24)
-EXPORT_SIZES = (9, 24)  # sizes of the values check's softened systems: the exported programs run on them
+EXPORT_SIZES = (9, 24)  # sizes of the values check's softened systems (their eps2, G fill the baked routes)
 SEED = 20253
 VALUE_TOLERANCE = 1e-12
 FLOAT32_TOLERANCE = 1e-5
@@ -276,33 +278,26 @@ def program_size_independent_of_n(ctx):
 
 
 def _exported_programs(ctx) -> dict:
-    """{N: Evidence}: vmap_forces exported at EXPORT_SIZES, shown to reproduce the student's forces (cached)."""
+    """{N: Evidence}: vmap_forces exported at EXPORT_SIZES, checked in the verifier (nbody_evidence, cached)."""
 
     def gather():
-        programs = {}
-        for n in EXPORT_SIZES:
-            system = _system(n, softened=True)
-            inputs = [["float64", [n, 3]], ["float64", [n]], ["float64", []], ["float64", []]]
-            program = evidence.receive(ctx.program("export_function", "vmap_forces", inputs, [system.eps2, system.G]))
-            if program.route is None:
-                raise Fail("vmap_forces could not be compiled into a program:\n" + evidence.summarize_failures(program))
-            baked = program.route in ("jit_constants", "constants")
-            args = [system.x, system.m] + ([] if baked else [system.eps2, system.G])
-            try:
-                seen = evidence.run(program, *args)
-            except Exception as exc:
-                raise Fail(f"The program exported from your vmap_forces failed to run: "
-                           f"{type(exc).__name__}.") from None
-            if not relative_difference(seen, _student_forces(ctx, system)) <= SCALED_TOLERANCE:
-                raise Fail(
-                    f"The compiled program exported from your vmap_forces does not reproduce what vmap_forces "
-                    f"returns when called with the same inputs ({system.describe()}). How to fix: keep the "
-                    "function pure (no state kept between calls)."
-                )
-            programs[n] = program
+        baked = (_system(EXPORT_SIZES[0], softened=True).eps2, _system(EXPORT_SIZES[0], softened=True).G)
+        programs = nbody_evidence.verified_programs(
+            ctx, "vmap_forces", EXPORT_SIZES, arrays=lambda s, rng: [s.x, s.m], baked=baked,
+            same_quantity=_same_forces, own=lambda s, args: _student_forces(ctx, s), kinds=(True,))
+        failed = next((p for p in programs.values() if p.route is None), None)
+        if failed is not None:
+            raise Fail("vmap_forces could not be compiled into a program:\n" + evidence.summarize_failures(failed))
         return programs
 
     return ctx.remember("vmap_forces exported", gather)
+
+
+def _same_forces(seen, expected, system) -> str:
+    """The gate's verdict on a program's forces: along the reference's, particle by particle."""
+    if len(seen) != 1:
+        return f"it returned {len(seen)} arrays, expected the forces alone"
+    return systems.forces_point_wrong_way(seen[0], expected[0])
 
 
 # -- public-test fixture (computed by `jaxgrade regenerate`, 64-bit mode on) -----

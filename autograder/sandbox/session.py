@@ -122,7 +122,7 @@ class ChildSession:
                  gpu: bool = False, total_seconds: float | None = None):
         from . import Limits
 
-        self.staged_dir = Path(staged_dir)
+        self.staged_dir = Path(staged_dir) if staged_dir is not None else None  # None: no submission (verifier)
         self.limits = limits or Limits()
         self.run_as = run_as
         self.extra_env = dict(extra_env or {})
@@ -148,14 +148,11 @@ class ChildSession:
         # the grader can write, so the child cannot swap them for links to hidden files.
         self._private = Path(tempfile.mkdtemp(prefix="jaxgrade-output-"))
         self._scratch = Path(tempfile.mkdtemp(prefix="jaxgrade-child-"))
-        runtime = self._scratch / "runtime"
-        shutil.copytree(CHILD_RUNTIME, runtime / "jaxgrade_child", ignore=shutil.ignore_patterns("__pycache__"))
-        submission = self._scratch / "submission"
-        shutil.copytree(self.staged_dir, submission, symlinks=True)
+        bootstrap, runtime, extra_args = self._install(self._scratch)
         (self._scratch / "tmp").mkdir()
         req_r, req_w = os.pipe()
         rep_r, rep_w = os.pipe()
-        argv = [sys.executable, "-I", "-c", BOOTSTRAP, str(runtime), str(req_r), str(rep_w), str(submission)]
+        argv = [sys.executable, "-I", "-c", bootstrap, str(runtime), str(req_r), str(rep_w), *extra_args]
         env = {
             "XLA_FLAGS": "--xla_cpu_multi_thread_eigen=false",
             "XLA_PYTHON_CLIENT_PREALLOCATE": "false",  # the grader shares the GPU with us
@@ -181,6 +178,14 @@ class ChildSession:
         self._to_child, self._from_child = req_w, rep_r
         os.set_blocking(self._to_child, False)
         self.starts += 1
+
+    def _install(self, scratch: Path) -> tuple[str, Path, list[str]]:
+        """Copy the runtime (and the submission) into scratch: (bootstrap, runtime folder, extra argv)."""
+        runtime = scratch / "runtime"
+        shutil.copytree(CHILD_RUNTIME, runtime / "jaxgrade_child", ignore=shutil.ignore_patterns("__pycache__"))
+        submission = scratch / "submission"
+        shutil.copytree(self.staged_dir, submission, symlinks=True)
+        return BOOTSTRAP, runtime, [str(submission)]
 
     @property
     def alive(self) -> bool:

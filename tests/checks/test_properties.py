@@ -16,6 +16,9 @@ from autograder.checks.framework import Context, Fail
 from autograder.child import codec
 from autograder.child.server import Server, describe_exception
 from autograder.sandbox.session import StudentError
+from autograder.verifier import Verifier
+
+VERIFIER = None
 
 REFERENCE = '''
 import jax
@@ -63,8 +66,18 @@ class InProcessSession:
             raise StudentError(describe_exception(exc, "/nowhere")) from None
 
 
+@pytest.fixture(scope="module", autouse=True)
+def verifier():
+    """One confined verifier for the exported programs of this module's tests."""
+    global VERIFIER
+    VERIFIER = Verifier(seed_material=b"test_properties")
+    yield VERIFIER
+    VERIFIER.close()
+
+
 def context(source: str) -> Context:
-    return Context(assignment="demo", session=InProcessSession(module(source)), reference=module(REFERENCE), source="")
+    return Context(assignment="demo", session=InProcessSession(module(source)), reference=module(REFERENCE), source="",
+                   verifier=VERIFIER)
 
 
 X = p.Inputs((np.array([0.0, 1.1, 1.9, 3.2]), 1.5), label="N = 4")

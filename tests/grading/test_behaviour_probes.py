@@ -17,8 +17,11 @@ import pytest
 from autograder.checks import evidence
 from autograder.checks.grad_forces import draw_probe
 from autograder.checks.nbody_systems import ParticleSystem
+from autograder.checks.framework import Context
 from autograder.child import programs  # noqa: F401  (registers the programs)
 from autograder.child.program_registry import get
+from autograder.verifier import Verifier
+from autograder.verifier.runtime import server
 
 HEADER = """
 import functools
@@ -174,12 +177,20 @@ def test_probes_are_drawn_afresh_for_each_grading():
     assert first.factor != second.factor and not np.array_equal(first.field, second.field)
 
 
-def _exported(module, function: str, n: int) -> evidence.Evidence:
+@pytest.fixture(scope="module")
+def ctx():
+    """A context whose exported programs are read and run in a confined verifier, as in grading."""
+    verifier = Verifier(seed_material=b"test_behaviour_probes")
+    yield Context(assignment="jit_potential", session=None, reference=None, source="", verifier=verifier)
+    verifier.close()
+
+
+def _exported(ctx, module, function: str, n: int) -> evidence.Evidence:
     inputs = [["float64", [n, 3]], ["float64", [n]], ["float64", []], ["float64", []]]
-    return evidence.receive(get("export_function")(module, function, inputs, [EPS2, G]))
+    return evidence.receive(ctx, get("export_function")(module, function, inputs, [EPS2, G]), function)
 
 
-def test_export_routes_and_sizes():
+def test_export_routes_and_sizes(ctx):
     jitted = _module(POTENTIAL + "potential_energy_jit = jax.jit(potential_energy)\n")
     static = _module(POTENTIAL + "potential_energy_jit = jax.jit(potential_energy, static_argnames=('eps2', 'G'))\n")
     looped = _module("""
@@ -190,25 +201,27 @@ def test_export_routes_and_sizes():
                             for i in range(n) for j in range(i + 1, n))
     """)
     plain = _module(POTENTIAL + "potential_energy_jit = potential_energy\n")
-    small, large = (_exported(jitted, "potential_energy_jit", n) for n in (3, 9))
+    small, large = (_exported(ctx, jitted, "potential_energy_jit", n) for n in (3, 9))
     assert (small.route, large.route) == ("jit", "jit")
     assert small.operation_count == large.operation_count
     assert [shape for shape, _ in small.inputs] == [(3, 3), (3,), (), ()]
     with jax.enable_x64(True):
         expected = float(jitted.potential_energy_jit(X, M, EPS2, G))
-    seen = evidence.run(_exported(jitted, "potential_energy_jit", 5), X, M, EPS2, G)
+    (seen,) = evidence.run(ctx, _exported(ctx, jitted, "potential_energy_jit", 5), X, M, EPS2, G)
     assert evidence.relative_difference(seen, expected) < 1e-12
-    assert _exported(static, "potential_energy_jit", 3).route == "jit_constants"
-    assert _exported(plain, "potential_energy_jit", 3).route == "wrapped"
-    loop_small, loop_large = (_exported(looped, "potential_energy_jit", n) for n in (3, 9))
+    assert _exported(ctx, static, "potential_energy_jit", 3).route == "jit_constants"
+    assert _exported(ctx, plain, "potential_energy_jit", 3).route == "wrapped"
+    loop_small, loop_large = (_exported(ctx, looped, "potential_energy_jit", n) for n in (3, 9))
     assert loop_small.operation_count < loop_large.operation_count
 
 
 def test_untrusted_programs_with_external_calls_are_refused():
-    assert evidence._untrusted_program_problem(types.SimpleNamespace(nr_devices=1, platforms=("cpu",)),
-                                               'stablehlo.custom_call @lapack_dgetrf(%0)') != ""
+    described = {"custom_calls": server.custom_calls("stablehlo.custom_call @lapack_dgetrf(%0)"),
+                 "nr_devices": 1, "platforms": ["cpu"]}
+    assert evidence._untrusted_program_problem(described) != ""
+    assert evidence._untrusted_program_problem(dict(described, custom_calls=["shape_assertion"])) == ""
     text = '  %0 = stablehlo.add %a, %b : tensor<f64> loc(#loc3)\n#loc3 = loc("stablehlo.mul")'
-    assert evidence.operation_histogram(text) == {"stablehlo.add": 1}
+    assert server.operation_histogram(text) == {"stablehlo.add": 1}
 
 
 def test_recorder_sees_forces_that_do_not_come_from_pair_force():

@@ -1,0 +1,1 @@
+"""Runs inside the verifier process (copied into its scratch folder); see server.py."""
