@@ -1,8 +1,12 @@
 """Grading a whole class into a gradebook.
 
 Every submission in a folder (subfolders, zips, or Gradescope's export) is
-graded by ``jaxgrade grade`` in a process of its own, several at a time. One
-submission that crashes, hangs or breaks the grader costs only its own row.
+graded in a sandboxed child of its own, several at a time. Each parallel worker
+keeps one long-lived grader (:mod:`.worker`) that imports JAX, draws the seeded
+inputs and computes the reference once for the whole class; a grader that dies
+or is wedged is replaced and that student graded again in a ``jaxgrade grade``
+process of their own. One submission that crashes, hangs or breaks the grader
+costs only its own row.
 Each student's results file is kept; a run that is interrupted and started
 again skips every submission whose results file is already complete. Out come
 a CSV gradebook (one column per check) and a markdown summary of which checks
@@ -28,6 +32,7 @@ from ..vocabulary import BATCH_FIRST_UID, CALL_BUDGET_SECONDS
 from .class_submissions import ClassSubmission, discover
 from .gradebook import write_gradebook, write_summary
 from .safe_unzip import UnsafeArchive, extract_zip
+from .worker import GradingWorker
 
 
 @dataclass(frozen=True)
@@ -86,7 +91,7 @@ def load_complete_results(path: Path, *, assignment: str, check_names: list[str]
 
 
 class BatchGrader:
-    """Grades one submission at a time in a child process; shared settings live here."""
+    """Grades one submission at a time, in a long-lived worker or a process of its own; shared settings live here."""
 
     def __init__(self, *, assignment: str, results_dir: Path, budget: float, timeout: float, gpu_tier: bool = False):
         self.assignment = assignment
@@ -104,7 +109,7 @@ class BatchGrader:
             return None
         return Graded(submission, data, note=data.get("extra_data", {}).get("batch_note", ""), resumed=True)
 
-    def grade(self, submission: ClassSubmission, run_as: str | None) -> Graded:
+    def grade(self, submission: ClassSubmission, run_as: str | None, worker: GradingWorker | None = None) -> Graded:
         results_path = self.results_path(submission)
         results_path.unlink(missing_ok=True)  # an incomplete file from an interrupted run
         with tempfile.TemporaryDirectory(prefix="jaxgrade-batch-") as scratch:
@@ -119,7 +124,7 @@ class BatchGrader:
                 folder = Path(scratch) / "submission"
                 folder.mkdir()
                 shutil.copyfile(submission.path, folder / f"{self.assignment}{submission.path.suffix.lower()}")
-            problem = self._run_grader(folder, results_path, run_as)
+            problem = self._run_grader(folder, results_path, run_as, worker)
         data = None if problem else load_complete_results(results_path, assignment=self.assignment,
                                                           check_names=self.check_names)
         if problem is None and data is None:
@@ -139,9 +144,13 @@ class BatchGrader:
         )
         return Graded(submission, data, note=reason)
 
-    def _run_grader(self, folder: Path, results_path: Path, run_as: str | None) -> str | None:
+    def _run_grader(self, folder: Path, results_path: Path, run_as: str | None,
+                    worker: GradingWorker | None) -> str | None:
         """Grade ``folder`` into ``results_path`` as ``run_as``; the reason it failed, or None."""
         settings = dataclasses.replace(self.settings, run_as=run_as)
+        if worker is not None:
+            return worker.grade(folder, self.assignment, results_path, settings=settings,
+                                log_path=results_path.with_suffix(".log"), check_names=self.check_names).problem
         with open(results_path.with_suffix(".log"), "wb") as log:
             run = run_grader(settings, submission=folder, results_path=results_path, log=log,
                              check_names=self.check_names)
@@ -165,26 +174,41 @@ def _progress():
     )
 
 
-def _grade_all(grader: BatchGrader, todo: list[ClassSubmission], users: list[str | None]) -> list[Graded]:
-    free_users: queue.Queue = queue.Queue()
-    for user in users:
-        free_users.put(user)
-
-    def grade_with_a_free_user(submission: ClassSubmission) -> Graded:
-        user = free_users.get()
-        try:
-            return grader.grade(submission, user)
-        except Exception as exc:  # a fault here must not stop the class
-            return Graded(submission, None, note=f"not graded: {type(exc).__name__}: {exc}")
-        finally:
-            free_users.put(user)
-
+def _grade_all(grader: BatchGrader, todo: list[ClassSubmission], users: list[str | None],
+               reuse: bool = True) -> list[Graded]:
     graded = []
     if not todo:
         return graded
-    with _progress() as progress, ThreadPoolExecutor(max_workers=len(users)) as pool:
+    # One uid and one long-lived grader per parallel worker: never two students at once in either.
+    workers = [GradingWorker() if reuse else None for _ in users]
+    free: queue.Queue = queue.Queue()
+    for user, worker in zip(users, workers):
+        if worker is not None:
+            worker.start()  # imports JAX while the first submissions are unpacked
+        free.put((user, worker))
+
+    def grade_with_a_free_worker(submission: ClassSubmission) -> Graded:
+        user, worker = free.get()
+        try:
+            return grader.grade(submission, user, worker)
+        except Exception as exc:  # a fault here must not stop the class
+            return Graded(submission, None, note=f"not graded: {type(exc).__name__}: {exc}")
+        finally:
+            free.put((user, worker))
+
+    try:
+        return _grade_in_pool(grader, todo, grade_with_a_free_worker, jobs=len(users))
+    finally:
+        for worker in workers:
+            if worker is not None:
+                worker.close()
+
+
+def _grade_in_pool(grader: BatchGrader, todo: list[ClassSubmission], grade_one, *, jobs: int) -> list[Graded]:
+    graded = []
+    with _progress() as progress, ThreadPoolExecutor(max_workers=jobs) as pool:
         task = progress.add_task(f"Grading {grader.assignment}", total=len(todo))
-        futures = [pool.submit(grade_with_a_free_user, s) for s in todo]
+        futures = [pool.submit(grade_one, s) for s in todo]
         for future in as_completed(futures):
             outcome = future.result()
             graded.append(outcome)
@@ -203,6 +227,7 @@ def grade_batch(
     budget: float = CALL_BUDGET_SECONDS,
     timeout: float | None = None,
     gpu_tier: bool = False,
+    reuse: bool = True,
 ) -> str:
     """Grade every submission in ``directory``; write the gradebook and summary; return the summary.
 
@@ -210,6 +235,7 @@ def grade_batch(
     results and logs (default ``<csv stem>-results`` beside the CSV).
     ``timeout``: seconds for one whole grading (default: from the per-call
     ``budget`` and the number of checks). ``gpu_tier``: the GPU-tier checks count.
+    ``reuse``: grade in long-lived workers (False: a ``jaxgrade grade`` process per submission).
     """
     csv_path = Path(csv_path)
     results_dir = Path(results_dir) if results_dir else csv_path.with_name(f"{csv_path.stem}-results")
@@ -225,7 +251,7 @@ def grade_batch(
     _refuse_clashing_names(submissions)
     resumed = {s.key: grader.resume(s) for s in submissions}
     todo = [s for s in submissions if resumed[s.key] is None]
-    graded = [g for g in resumed.values() if g is not None] + _grade_all(grader, todo, users)
+    graded = [g for g in resumed.values() if g is not None] + _grade_all(grader, todo, users, reuse)
     graded.sort(key=lambda g: g.submission.key)
     write_gradebook(csv_path, graded, registry)
     return write_summary(csv_path.with_name(f"{csv_path.stem}-summary.md"), graded, registry)

@@ -228,9 +228,15 @@ def _submit_references(reference) -> dict:
     return futures
 
 
+@functools.cache
+def _references_of(reference) -> dict:
+    """The same for every student: a long-lived grader (batch/worker.py) computes them once."""
+    return _submit_references(reference)
+
+
 def start_references(ctx) -> dict:
-    """Start computing every reference result (once per grading); futures by name."""
-    return ctx.remember("reference futures", lambda: _submit_references(ctx.reference))
+    """Start computing every reference result (once per grading process); futures by name."""
+    return ctx.remember("reference futures", lambda: _references_of(ctx.reference))
 
 
 def reference_result(ctx, name: str):

@@ -16,6 +16,8 @@ runs) and the student runs those read are in ``scan_integrator_gates.py``.
 """
 from __future__ import annotations
 
+import functools
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -82,18 +84,14 @@ def trajectory_matches(ctx):
 
 
 def _trajectory_matches(ctx):
-    phase, m = cases.short_cluster()
-    dt = 0.01
+    phase, _ = cases.short_cluster()
     result = gates.short_run(ctx)
     if not (isinstance(result, (tuple, list)) and len(result) == 2):
         raise Fail(f"integrate should return a pair (final_state, trajectory); got {type(result).__name__}. "
                    "Return what lax.scan returns.")
     final = require_state(result[0], what="integrate's final state")
     trajectory = require_state(result[1], what="integrate's trajectory")
-    with reference_x64():
-        ref_final, ref_trajectory = ctx.reference.integrate(
-            ctx.reference.State(phase.x, phase.v), dt, cases.SHORT_STEPS, fx.pairwise_accel(m, 0.01)
-        )
+    ref_final, ref_trajectory = cases.reference_short_run(ctx.reference)
     require_trajectory_convention(trajectory, phase, expected_shape=np.shape(ref_trajectory.x))
     if not np.array_equal(trajectory.x[-1], final.x):
         raise Fail(
@@ -208,10 +206,25 @@ def gradient_through_integrate(ctx):
         return _gradient_through_integrate(ctx)
 
 
-def _gradient_through_integrate(ctx):
+@functools.cache
+def _gradient_problem(reference) -> tuple:
+    """(phase, m, weight_x, weight_v, the reference's gradient): the same for every student, so a
+    long-lived grader (batch/worker.py) compiles and computes it once."""
     phase, m = fx.random_cluster(4, seed=51)
     rng = np.random.default_rng(52)
     weight_x, weight_v = rng.normal(size=(4, 3)), rng.normal(size=(4, 3))
+    with reference_x64():
+        accel = fx.pairwise_accel(m, 0.01)
+
+        def scalar(x0):
+            final, _ = reference.integrate(reference.State(x0, jnp.asarray(phase.v)), 0.01, 16, accel)
+            return jnp.sum(weight_x * final.x) + jnp.sum(weight_v * final.v)
+
+        return phase, m, weight_x, weight_v, np.asarray(jax.jit(jax.grad(scalar))(jnp.asarray(phase.x)))
+
+
+def _gradient_through_integrate(ctx):
+    phase, m, weight_x, weight_v, expected = _gradient_problem(ctx.reference)
     dt, n_steps = 0.01, 16
     try:
         seen = ctx.program(
@@ -225,14 +238,6 @@ def _gradient_through_integrate(ctx):
             "run a lax.while_loop backwards (its length is unknown when tracing). lax.scan has a fixed "
             "length and is differentiable: build integrate on jax.lax.scan."
         ) from None
-    with reference_x64():
-        accel = fx.pairwise_accel(m, 0.01)
-
-        def scalar(x0):
-            final, _ = ctx.reference.integrate(ctx.reference.State(x0, jnp.asarray(phase.v)), dt, n_steps, accel)
-            return jnp.sum(weight_x * final.x) + jnp.sum(weight_v * final.v)
-
-        expected = np.asarray(jax.jit(jax.grad(scalar))(jnp.asarray(phase.x)))
     require_close(
         seen, expected, tolerance=1e-10,
         what=f"gradient of a weighted sum of the final state w.r.t. x0 ({n_steps} steps)",

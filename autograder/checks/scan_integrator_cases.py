@@ -39,18 +39,30 @@ def short_cluster():
     return fx.random_cluster(8, seed=21)
 
 
-def one_step_cases():
+@functools.cache  # the same accel objects every time: the reference step compiles once per process
+def one_step_cases() -> tuple:
     """(label, initial phase, dt, child-side accel, parent-side accel) for the one-step check."""
     cluster, m = fx.random_cluster(6, seed=11)
     rng = np.random.default_rng(12)
     oscillators = fx.Phase(x=rng.normal(size=(5, 3)), v=rng.normal(size=(5, 3)))
-    return [
+    return (
         ("6 particles, pairwise gravity (eps2 = 0.01)", cluster, 0.01,
          pairwise_target(m, 0.01), fx.pairwise_accel(m, 0.01)),
         ("5 harmonic oscillators (omega^2 = 2)", oscillators, 0.1,
          Target("harmonic", {"omega2": 2.0}), fx.harmonic_accel(2.0)),
         ("Kepler orbit at apocentre", fx.kepler_apocentre(), 0.05, Target("kepler"), fx.kepler_accel),
-    ]
+    )
+
+
+@functools.cache
+def reference_short_run(reference):
+    """The reference's integrate on short_cluster() (dt = 0.01, SHORT_STEPS steps), in float64.
+
+    The same for every student: a long-lived grader (batch/worker.py) computes it once.
+    """
+    phase, m = short_cluster()
+    with reference_x64():
+        return reference.integrate(reference.State(phase.x, phase.v), 0.01, SHORT_STEPS, fx.pairwise_accel(m, 0.01))
 
 
 @functools.cache

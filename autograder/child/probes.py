@@ -38,7 +38,8 @@ class Resolver:
             return value
         if "__npy__" in value:
             array = codec.decode_array(value)
-            return array if value.get("kind") == "numpy" else jnp.asarray(array)
+            # device_put, not jnp.asarray: the same array, without an XLA compile per shape (lax.stage).
+            return array if value.get("kind") == "numpy" else jax.device_put(array)
         if "__tuple__" in value:
             return tuple(self.resolve(v) for v in value["__tuple__"])
         if "__dict__" in value:

@@ -103,9 +103,9 @@ def test_resume_skips_complete_results_and_regrades_the_rest(graded_class, tmp_p
     graded_folders = []
     original = batch.BatchGrader._run_grader
 
-    def recording(self, folder, results_path, run_as):
+    def recording(self, folder, *args):
         graded_folders.append(Path(folder).name)
-        return original(self, folder, results_path, run_as)
+        return original(self, folder, *args)
 
     monkeypatch.setattr(batch.BatchGrader, "_run_grader", recording)
     summary = batch.grade_batch(directory=class_dir, assignment="grad_forces", csv_path=csv_path, jobs=1)
@@ -131,13 +131,13 @@ def test_a_grader_fault_for_one_student_does_not_stop_the_rest(tmp_path):
     class FlakyGrader:
         assignment = "grad_forces"
 
-        def grade(self, submission, run_as):
+        def grade(self, submission, run_as, worker=None):
             if submission.key == "bad":
                 raise RuntimeError("disk full")
             return batch.Graded(submission, {"score": 1.0, "tests": []})
 
     submissions = [ClassSubmission(k, tmp_path / k, (Student(k),)) for k in ("a", "bad", "c")]
-    graded = {g.submission.key: g for g in batch._grade_all(FlakyGrader(), submissions, [None, None])}
+    graded = {g.submission.key: g for g in batch._grade_all(FlakyGrader(), submissions, [None, None], reuse=False)}
     assert graded["a"].results and graded["c"].results
     assert graded["bad"].results is None and "RuntimeError: disk full" in graded["bad"].note
 
