@@ -20,6 +20,7 @@ timestamp or a machine-specific path.
 """
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -155,6 +156,9 @@ def _template_files(root: Path, package: dict[str, bytes]) -> dict[str, bytes]:
         files[f"handouts/{assignment.name}.md"] = with_points_table(handout, assignment.registry().checks).encode()
     for path in _source_files(tests):
         files[f"tests/{path}"] = (tests / path).read_bytes()
+    # `@graded_as` names a check by its identifier; a failing local test shows the title the grader shows.
+    titles = {a.name: {c.id: c.name for c in a.registry().checks if c.public} for a in assignments}
+    files["tests/graded_checks.json"] = (json.dumps(titles, indent=2, sort_keys=True) + "\n").encode()
     # The autograder's own wording and verdicts, so local tests say what the grader says.
     for module, shipped in SHARED_MODULES.items():
         files[f"tests/{shipped}"] = _require(root / "autograder" / module, what="shared feedback module").read_bytes()

@@ -64,14 +64,14 @@ def steps_problem(prefix: str, log_prob):
     )
 
 
-@graded_as("hmc_step matches the reference on a 2-D Gaussian (same keys: same positions and accept decisions)")
+@graded_as("gaussian_steps")
 def test_gaussian_steps_match_reference():
     require(steps_problem("gaussian", GAUSSIAN))
     # The contract: a chain started outside the prior (log-probability -inf) can move in.
     require(steps_problem("box", GAUSSIAN_IN_BOX))
 
 
-@graded_as("run_chain matches the reference: same samples and accept rate for the same key")
+@graded_as("chain_matches")
 def test_chain_matches_reference():
     mean = jnp.asarray(FIXTURE["gaussian_mean"])
     stats = [
@@ -88,7 +88,7 @@ def test_chain_matches_reference():
                           float(FIXTURE["chain_check_accept_rate"]), seed=seed))
 
 
-@graded_as("log_posterior matches the reference inside the prior (values and gradients)")
+@graded_as("posterior_inside")
 def test_posterior_inside_the_prior_matches_reference():
     z, mu, cov = (jnp.asarray(a) for a in load_jla())
     thetas = jnp.asarray(FIXTURE["inside_prior_thetas"])

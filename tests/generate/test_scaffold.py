@@ -147,7 +147,7 @@ def test_the_wrong_case_fails_as_its_expect_json_says(scaffolded, tmp_path):
                            "--results", str(tmp_path / "wrong.json")], cwd=root, env=env,
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
-    tests = {t["name"]: t for t in json.loads((tmp_path / "wrong.json").read_text())["tests"]}
+    tests = {t["extra_data"]["check"]: t for t in json.loads((tmp_path / "wrong.json").read_text())["tests"]}
     assert sorted(n for n, t in tests.items() if t["score"] < t["max_score"]) == sorted(expect["failed"])
     for name, words in expect["says"].items():
         assert words in tests[name]["output"], tests[name]["output"]

@@ -17,14 +17,15 @@ import pytest
 from autograder.checks import load_registry
 from autograder.gpu_tier import GpuTier
 from autograder.grading import grade_submission
+from autograder.results import tests_by_check
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 CORRECT = CORPUS / "correct/scan_integrator/kdk_scan_partial_jit"
-GPU_PREFIX = "GPU tier"
+GPU_CHECK = "plummer_energy_drift"
 
 
 def _gpu_test(results: dict) -> dict:
-    return next(t for t in results["tests"] if t["name"].startswith(GPU_PREFIX))
+    return tests_by_check(results)[GPU_CHECK]
 
 
 def _max(results: dict) -> float:

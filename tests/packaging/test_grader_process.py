@@ -64,15 +64,15 @@ def test_complete_results_are_read_back(tmp_path):
     ({"score": None}, False),
     ({"score": True}, False),
     ({"extra_data": {"assignment": "hmc"}}, False),
-    ({"tests": [{"name": "b", "score": 1, "max_score": 1}]}, False),
-    ({"tests": [{"name": "a", "score": 1}]}, False),
+    ({"tests": [{"name": "a", "extra_data": {"check": "b"}, "score": 1, "max_score": 1}]}, False),
+    ({"tests": [{"name": "a", "extra_data": {"check": "a"}, "score": 1}]}, False),
 ])
 def test_the_reader_accepts_only_a_finished_grading_of_the_expected_checks(tmp_path, change, complete):
     data = {"score": 1, "extra_data": {"assignment": "grad_forces"},
-            "tests": [{"name": "a", "score": 1, "max_score": 1}]}
+            "tests": [{"name": "a", "extra_data": {"check": "a"}, "score": 1, "max_score": 1}]}
     path = tmp_path / "results.json"
     path.write_text(json.dumps(dict(data, **change)))
-    assert (read_results(path, assignment="grad_forces", check_names=["a"]) is not None) == complete
+    assert (read_results(path, assignment="grad_forces", check_ids=["a"]) is not None) == complete
     path.write_text('{"score": 1, "tes')
     assert read_results(path) is None
 
