@@ -61,7 +61,7 @@ class Check:
 
     def __post_init__(self):
         if not self.id:
-            object.__setattr__(self, "id", self.fn.__name__)
+            object.__setattr__(self, "id", getattr(self.fn, "__name__", None) or self.name)
 
 
 class CheckRegistry:

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from autograder.grader_process import GraderSettings, grader_argv, run_grader
-from autograder.grading import grade_submission
 from autograder.packaging import fallback
 from autograder.results import read_results
+from tests.grading.production import grade_like_production
 
 
 def stand_in(tmp_path: Path, body: str) -> str:
@@ -82,8 +82,8 @@ def test_a_crash_lists_what_a_grading_of_the_same_configuration_lists(tmp_path, 
     """Same checks, visibility and maximum: a crashed row does not change the gradebook's maximum."""
     empty = tmp_path / "empty"
     empty.mkdir()
-    graded = grade_submission(submission=empty, assignment="scan_integrator", results_path=tmp_path / "graded.json",
-                              hidden_visibility="hidden", run_gpu_checks=gpu_tier)
+    graded = grade_like_production(empty, assignment="scan_integrator", results_path=tmp_path / "graded.json",
+                                   hidden_visibility="hidden", gpu_tier=gpu_tier)
     crashed = fallback.write_crash_results(results_path=tmp_path / "crash.json", assignment="scan_integrator",
                                            message="stopped", hidden_visibility="hidden", gpu_tier=gpu_tier)
 
