@@ -210,7 +210,7 @@ class Context:
         switch 64-bit mode on, so ``ctx.reference.<function>(...)`` called
         directly would compute in float32. See ``checks/properties.py``.
         """
-        from .properties import reference64
+        from .property_inputs import reference64
 
         return reference64(getattr(self.reference, function), *args, transforms=transforms, **kwargs)
 
