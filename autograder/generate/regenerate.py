@@ -106,9 +106,25 @@ def plan(*, root: Path) -> dict[str, bytes | Fixture]:
     files: dict[str, bytes | Fixture] = {f"{PACKAGE_DIR}/{path}": data for path, data in package.items()}
     for path, content in _template_files(root, package).items():
         files[f"{TEMPLATE_DIR}/{path}"] = content
+    files.update(_reference_copies(root))
     # Last, because it is slow: every cheaper source problem is reported first.
     for name, fixture in _compute_fixtures(root, package).items():
         files[f"{TEMPLATE_DIR}/tests/fixtures/{name}.npz"] = fixture
+    return files
+
+
+def _reference_copies(root: Path) -> dict[str, bytes]:
+    """Corpus cases that are the reference itself (expect.json ``"submission": "reference"``): kept equal to it."""
+    files = {}
+    for expect in sorted((root / "tests" / "corpus" / "correct").glob("*/*/expect.json")):
+        name = expect.parent.parent.name
+        reference = root / "solutions" / f"{name}.py"
+        try:
+            derived = json.loads(expect.read_text(encoding="utf-8")).get("submission") == "reference"
+        except (ValueError, AttributeError):
+            continue  # the assignment rules report a broken expect.json
+        if derived and reference.is_file():
+            files[(expect.parent.relative_to(root) / "assignments" / f"{name}.py").as_posix()] = reference.read_bytes()
     return files
 
 
