@@ -8,7 +8,9 @@ reference module ``solutions/<name>.py`` with its companions:
 - ``solutions/public_tests/test_<name>.py``, the student's local tests;
 - ``autograder/checks/<name>.py``, the hidden checks: a module-level
   ``REGISTRY = CheckRegistry("<name>")`` and, optionally, a fixture recipe
-  ``public_fixture(*, reference, inputs)`` (see docs/authoring.md).
+  ``public_fixture(*, reference, inputs)`` (see docs/authoring.md);
+- optionally ``autograder/checks/<name>_diagnosis.py``, the verdicts its public
+  checks share with its public tests (shipped as ``tests/jaxgrade_<name>_diagnosis.py``).
 
 A module under ``solutions/`` that is not an assignment (a data loader that
 students receive unchanged, such as ``jla.py``) says so with a module-level
@@ -68,6 +70,11 @@ class Assignment:
     @property
     def checks(self) -> Path:
         return self.root / "autograder" / "checks" / f"{self.name}.py"
+
+    @property
+    def diagnosis(self) -> Path:
+        """Optional: the verdicts its public checks share with its public tests (shipped to the template)."""
+        return self.root / "autograder" / "checks" / f"{self.name}_diagnosis.py"
 
     @property
     def heading(self) -> tuple[int, str] | None:

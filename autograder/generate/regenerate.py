@@ -113,6 +113,17 @@ def plan(*, root: Path) -> dict[str, bytes | Fixture]:
     return files
 
 
+def assignment_diagnoses(assignments) -> dict[str, bytes]:
+    """Each assignment's own verdicts (``autograder/checks/NAME_diagnosis.py``), shipped to the template's tests.
+
+    A public check and its public test diagnose a mistake with the same
+    function; an assignment keeps it beside its checks module, and the
+    template receives it as ``tests/jaxgrade_NAME_diagnosis.py``.
+    """
+    return {f"tests/jaxgrade_{a.name}_diagnosis.py": a.diagnosis.read_bytes() for a in assignments
+            if a.diagnosis.is_file()}
+
+
 def _reference_copies(root: Path) -> dict[str, bytes]:
     """Corpus cases that are the reference itself (expect.json ``"submission": "reference"``): kept equal to it."""
     files = {}
@@ -178,6 +189,7 @@ def _template_files(root: Path, package: dict[str, bytes]) -> dict[str, bytes]:
     # The autograder's own wording and verdicts, so local tests say what the grader says.
     for module, shipped in SHARED_MODULES.items():
         files[f"tests/{shipped}"] = _require(root / "autograder" / module, what="shared feedback module").read_bytes()
+    files.update(assignment_diagnoses(assignments))
     return files
 
 

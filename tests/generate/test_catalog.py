@@ -121,3 +121,12 @@ def test_every_command_acts_on_the_course_tree_it_is_run_in(tmp_path):
     assert catalog.tree_to_use(tmp_path, catalog.PROJECT_ROOT) == tmp_path.resolve()
     with pytest.raises(ValueError, match="not a course tree"):
         catalog.tree_to_use(tmp_path / "solutions", tmp_path)
+
+
+def test_an_assignments_own_diagnosis_ships_with_its_template(tmp_path):
+    from autograder.generate.regenerate import assignment_diagnoses
+
+    (tmp_path / "autograder" / "checks").mkdir(parents=True)
+    (tmp_path / "autograder" / "checks" / "demo_diagnosis.py").write_text("def verdict(seen): return None\n")
+    shipped = assignment_diagnoses([catalog.Assignment("demo", tmp_path), catalog.Assignment("other", tmp_path)])
+    assert shipped == {"tests/jaxgrade_demo_diagnosis.py": b"def verdict(seen): return None\n"}
