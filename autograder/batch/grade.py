@@ -74,11 +74,6 @@ def _refuse_clashing_names(submissions: list[ClassSubmission]) -> None:
         seen[name] = submission.key
 
 
-def load_complete_results(path: Path, *, assignment: str, check_ids: list[str]) -> dict | None:
-    """The results in ``path`` if they are a finished grading of ``assignment``, else None."""
-    return read_results(path, assignment=assignment, check_ids=check_ids)
-
-
 class BatchGrader:
     """Grades one submission at a time in a child process; shared settings live here."""
 
@@ -92,7 +87,7 @@ class BatchGrader:
         return self.results_dir / f"{results_file_name(submission.key)}.json"
 
     def resume(self, submission: ClassSubmission) -> Graded | None:
-        data = load_complete_results(self.results_path(submission), assignment=self.assignment,
+        data = read_results(self.results_path(submission), assignment=self.assignment,
                                      check_ids=self.check_ids)
         if data is None:
             return None
@@ -110,7 +105,7 @@ class BatchGrader:
                 except UnsafeArchive as exc:
                     return self._reject(submission, f"the zip was not unpacked: {exc}")
             problem = self._run_grader(folder, results_path, run_as)
-        data = None if problem else load_complete_results(results_path, assignment=self.assignment,
+        data = None if problem else read_results(results_path, assignment=self.assignment,
                                                           check_ids=self.check_ids)
         if problem is None and data is None:
             problem = "the grader finished without a complete results file"
