@@ -9,7 +9,7 @@ top-level ``score``, ``execution_time``, ``output``, ``output_format``,
 
 A test's ``name`` is its check's title, shown to students; its
 ``extra_data["check"]`` is the check's stable identifier, the key every
-program reading results back uses (:func:`test_check_id`).
+program reading results back uses (:func:`check_id_of`).
 """
 from __future__ import annotations
 
@@ -197,15 +197,15 @@ def write_results(path: Path, results: dict) -> None:
     os.replace(tmp, path)
 
 
-def test_check_id(test: dict) -> str | None:
+def check_id_of(test: dict) -> str | None:
     """The stable identifier of the check a results test reports (None if it names none)."""
     extra = test.get("extra_data")
     return extra.get("check") if isinstance(extra, dict) else None
 
 
-def tests_by_check(results: dict) -> dict[str, dict]:
+def by_check(results: dict) -> dict[str, dict]:
     """A results dict's tests keyed by check identifier."""
-    return {test_check_id(t): t for t in results["tests"]}
+    return {check_id_of(t): t for t in results["tests"]}
 
 
 def read_results(path: Path, *, assignment: str | None = None, check_ids: list[str] | None = None) -> dict | None:
@@ -228,7 +228,7 @@ def read_results(path: Path, *, assignment: str | None = None, check_ids: list[s
     tests = data.get("tests")
     if not isinstance(tests, list) or not all(isinstance(t, dict) for t in tests):
         return None
-    if check_ids is not None and [test_check_id(t) for t in tests] != list(check_ids):
+    if check_ids is not None and [check_id_of(t) for t in tests] != list(check_ids):
         return None
     numbers = [data.get("score")] + [t.get(k) for t in tests for k in ("score", "max_score")]
     return data if all(isinstance(n, (int, float)) and not isinstance(n, bool) for n in numbers) else None

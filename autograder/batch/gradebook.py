@@ -12,7 +12,7 @@ import csv
 import statistics
 from pathlib import Path
 
-from ..results import possible_score, test_check_id, tests_by_check
+from ..results import by_check, check_id_of, possible_score
 
 FIXED_COLUMNS = ["student_id", "name", "email", "submission", "score", "max_score"]
 
@@ -25,7 +25,7 @@ def gradebook_rows(graded, registry) -> list[dict]:
     """One dict per student; score cells are blank where the grader failed."""
     rows = []
     for outcome in graded:
-        tests = tests_by_check(outcome.results) if outcome.results else {}
+        tests = by_check(outcome.results) if outcome.results else {}
         for student in outcome.submission.students:
             row = {
                 "student_id": student.id,
@@ -57,7 +57,7 @@ def failure_counts(graded, registry) -> list[tuple[str, float, int, int]]:
     scored = [g.results for g in graded if g.results]
     counts = []
     for check in registry.checks:
-        tests = [t for r in scored for t in r["tests"] if test_check_id(t) == check.id]
+        tests = [t for r in scored for t in r["tests"] if check_id_of(t) == check.id]
         failed = sum(t.get("status") == "failed" for t in tests)
         counts.append((check.name, check.points, failed, len(tests)))
     return sorted(counts, key=lambda c: (-c[2], c[0]))

@@ -56,7 +56,7 @@ def graded_results(assignment: str) -> dict:
 def check_outcome(*, assignment: str, check_id: str, max_score: float) -> CheckOutcome:
     """The score and message of the check ``check_id``; a grader failure scores 0 and says why."""
     try:
-        tests = results_mod.tests_by_check(graded_results(assignment))
+        tests = results_mod.by_check(graded_results(assignment))
     except Exception as exc:  # anything that stops grading must cost only points, never the run
         return CheckOutcome(check_id, 0.0, max_score, f"The autograder could not grade this file: {exc}")
     test = tests.get(check_id)

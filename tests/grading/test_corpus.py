@@ -31,7 +31,7 @@ from pathlib import Path
 import pytest
 
 from autograder.checks import load_registry
-from autograder.results import tests_by_check
+from autograder.results import by_check
 
 from .processes import leftover_child_processes
 from .production import grade_like_production
@@ -70,7 +70,7 @@ def test_corpus_case(case: Path, tmp_path: Path):
 
 
 def hold_to_expectation(case: Path, results: dict, expect: dict) -> None:
-    tests = tests_by_check(results)
+    tests = by_check(results)
     failed = sorted(check for check, t in tests.items() if t["score"] < t["max_score"])
     report = "\n".join(f"- {c} ({tests[c]['name']}): {tests[c]['output'][:600]}" for c in failed)
     if expect.get("score") == "full":

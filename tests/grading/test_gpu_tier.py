@@ -17,7 +17,7 @@ import pytest
 from autograder.checks import load_registry
 from autograder.gpu_tier import GpuTier
 from autograder.grading import grade_submission
-from autograder.results import tests_by_check
+from autograder.results import by_check
 
 from .production import grade_like_production
 
@@ -27,7 +27,7 @@ GPU_CHECK = "plummer_energy_drift"
 
 
 def _gpu_test(results: dict) -> dict:
-    return tests_by_check(results)[GPU_CHECK]
+    return by_check(results)[GPU_CHECK]
 
 
 def _max(results: dict) -> float:

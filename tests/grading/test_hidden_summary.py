@@ -32,7 +32,7 @@ def _visible_text(data: dict) -> str:
 
 
 def test_the_summary_names_failed_hidden_checks_with_how_to_fix(graded):
-    force = results.tests_by_check(graded)["force_values"]
+    force = results.by_check(graded)["force_values"]
     assert force["visibility"] == "after_published" and force["score"] == 0
     output = graded["output"]
     hidden = [t for t in graded["tests"] if t["visibility"] != "visible"]
