@@ -16,11 +16,12 @@ they reproduce what the student's function returned for them in the child.
 from __future__ import annotations
 
 from .. import diagnosis
+from ..child import names
 from . import evidence
 from .framework import Fail
 
 FUNCTIONS = ("potential_energy_jit", "total_energy_jit")
-BAKED = ("jit_constants", "constants")  # routes with eps2 and G fixed to numbers
+BAKED = names.BAKED_ROUTES  # routes with eps2 and G fixed to numbers
 CONSISTENCY_TOLERANCE = 1e-9  # the same program compiled twice: round-off only
 
 

@@ -33,6 +33,7 @@ import functools
 import numpy as np
 
 from .. import diagnosis
+from ..child import names
 from . import evidence
 from . import nbody_systems as systems
 from .evidence import relative_difference
@@ -286,7 +287,7 @@ def _exported_programs(ctx) -> dict:
             program = evidence.receive(ctx.program("export_function", "vmap_forces", inputs, [system.eps2, system.G]))
             if program.route is None:
                 raise Fail("vmap_forces could not be compiled into a program:\n" + evidence.summarize_failures(program))
-            baked = program.route in ("jit_constants", "constants")
+            baked = program.route in names.BAKED_ROUTES
             args = [system.x, system.m] + ([] if baked else [system.eps2, system.G])
             try:
                 seen = evidence.run(program, *args)

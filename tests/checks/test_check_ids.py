@@ -81,3 +81,19 @@ def test_gradebook_and_resume_read_results_written_before_the_rewording(reworded
     graded = type("Graded", (), {"results": data, "submission": Submission, "note": "", "resumed": True})()
     row = gradebook.gradebook_rows([graded], registry)[0]
     assert [row[c.id] for c in registry.checks] == [f"{c.points:g}" for c in registry.checks]
+
+
+def test_an_expectation_naming_a_title_fails_naming_the_identifier(tmp_path):
+    from tests.grading.test_corpus import CORPUS, expectation
+
+    check = load_registry("grad_forces").by_id("third_law")
+    case = CORPUS / "wrong" / "grad_forces" / "zz_title_case"  # read only: the folder is never created
+    real = Path.read_text
+
+    def read(path, *args, **kwargs):
+        return json.dumps({"failed": [check.name]}) if path == case / "expect.json" else real(path, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Path, "read_text", read)
+        with pytest.raises(AssertionError, match="use their identifiers.*third_law"):
+            expectation(case)
