@@ -8,7 +8,9 @@ reference module ``solutions/<name>.py`` with its companions:
 - ``solutions/public_tests/test_<name>.py``, the student's local tests;
 - ``autograder/checks/<name>.py``, the hidden checks: a module-level
   ``REGISTRY = CheckRegistry("<name>")`` and, optionally, a fixture recipe
-  ``public_fixture(*, reference, inputs)`` (see docs/authoring.md).
+  ``public_fixture(*, reference, inputs)`` (see docs/authoring.md);
+- optionally ``autograder/checks/<name>_diagnosis.py``, the verdicts its public
+  checks share with its public tests (shipped as ``tests/jaxgrade_<name>_diagnosis.py``).
 
 A module under ``solutions/`` that is not an assignment (a data loader that
 students receive unchanged, such as ``jla.py``) says so with a module-level
@@ -68,6 +70,11 @@ class Assignment:
     @property
     def checks(self) -> Path:
         return self.root / "autograder" / "checks" / f"{self.name}.py"
+
+    @property
+    def diagnosis(self) -> Path:
+        """Optional: the verdicts its public checks share with its public tests (shipped to the template)."""
+        return self.root / "autograder" / "checks" / f"{self.name}_diagnosis.py"
 
     @property
     def heading(self) -> tuple[int, str] | None:
@@ -162,4 +169,34 @@ def _solution_modules(root: Path) -> list[tuple[str, bool]]:
     return modules
 
 
-__all__ = ["Assignment", "PROJECT_ROOT", "assignment_names", "discover", "get", "shared_modules"]
+# -- which tree a command acts on ----------------------------------------------------
+ROOT_ENV = "JAXGRADE_ROOT"
+"""Set by the command line when it re-runs itself on another course tree (so it does so once)."""
+
+
+def is_course_tree(folder: Path) -> bool:
+    """``folder`` holds a course: ``solutions/`` and the grader with its ``autograder/checks/``."""
+    folder = Path(folder)
+    return (folder / "solutions").is_dir() and (folder / "autograder" / "checks").is_dir()
+
+
+def tree_to_use(root: Path | None, cwd: Path) -> Path | None:
+    """The course tree a command must act on when it is not the one imported here, else None.
+
+    ``root`` (``--root``) when given, else the current folder when it is a
+    course tree. Every command (``list``, ``grade``, ``build``, ``new``,
+    ``regenerate``) then acts on that one tree, whichever copy of the grader
+    was installed. ValueError when ``root`` is not a course tree.
+    """
+    if root is not None and not is_course_tree(root):
+        raise ValueError(f"{root} is not a course tree: it needs solutions/ and autograder/checks/")
+    chosen = Path(root) if root is not None else (Path(cwd) if is_course_tree(cwd) else None)
+    if chosen is None or chosen.resolve() == PROJECT_ROOT:
+        return None
+    return chosen.resolve()
+
+
+__all__ = [
+    "Assignment", "PROJECT_ROOT", "ROOT_ENV", "assignment_names", "discover", "get", "is_course_tree",
+    "shared_modules", "tree_to_use",
+]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import inspect
+import os
 import sys
 from pathlib import Path
 
@@ -27,8 +28,26 @@ assignment_option = click.option(
 
 @click.group()
 @click.version_option(package_name="jaxgrade")
-def main():
+@click.option("--root", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="The course tree every command acts on (default: the current folder when it holds solutions/ "
+              "and autograder/checks/, else the installed one).")
+@click.pass_context
+def main(ctx, root):
     """Auto-graded JAX assignments for computational physics."""
+    from . import catalog
+
+    try:
+        other = catalog.tree_to_use(root, Path.cwd())
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    if other is not None:
+        if os.environ.get(catalog.ROOT_ENV) == str(other):  # already re-run, yet another grader was imported
+            raise click.UsageError(f"{other} holds no importable autograder package")
+        # Re-run on that tree's own grader, so that listing, grading and building see its assignments.
+        path = os.pathsep.join(p for p in (str(other), os.environ.get("PYTHONPATH", "")) if p)
+        env = dict(os.environ, PYTHONPATH=path, **{catalog.ROOT_ENV: str(other)})
+        os.execvpe(sys.executable, [sys.executable, "-m", "autograder.cli", *sys.argv[1:]], env)
+    ctx.obj = root
 
 
 @main.command()
@@ -88,9 +107,12 @@ def grade(submission, assignment, results_path, run_as, budget, hidden_visibilit
 
 @main.command()
 @click.option("--check", is_flag=True, help="Only report drift: exit 1 if generated files differ from solutions/.")
-@click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True)
-def regenerate(check, root):
+@click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Default: jaxgrade's --root, else the current folder.")
+@click.pass_obj
+def regenerate(main_root, check, root):
     """Regenerate stubs, the student template and fixtures from solutions/."""
+    root = Path(root or main_root or ".")
     from .generate import GenerationError, MarkerError
     from .generate import regenerate as run
 
@@ -126,13 +148,16 @@ def list_assignments():
 @main.command()
 @click.argument("name")
 @click.option("--title", default=None, help="The handout's title (default: the example's).")
-@click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True)
-def new(name, title, root):
+@click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Default: jaxgrade's --root, else the current folder.")
+@click.pass_obj
+def new(main_root, name, title, root):
     """Scaffold a complete example assignment NAME (see docs/authoring.md).
 
     Writes the reference, handout, public tests, hidden checks and two corpus
     cases; then run `jaxgrade regenerate`.
     """
+    root = Path(root or main_root or ".")
     from .generate.scaffold import ScaffoldError, scaffold
 
     try:

@@ -86,13 +86,13 @@ def run_grader(
     python: str = sys.executable,
     log: IO[bytes] | None = None,
     env: dict | None = None,
-    check_names: list[str] | None = None,
+    check_ids: list[str] | None = None,
 ) -> GraderRun:
     """Grade ``submission`` into ``results_path`` and read the results back.
 
     ``log``: where the grader's output goes (None: this process's own stdout
     and stderr). ``env``: the grader's environment (None: this process's).
-    ``check_names``: when given, results must list exactly these checks.
+    ``check_ids``: when given, results must list exactly these checks (identifiers).
     """
     results_path = Path(results_path)
     results_path.unlink(missing_ok=True)  # a stale file must never pass for this grading's
@@ -110,7 +110,7 @@ def run_grader(
         return GraderRun(None, f"the grader was killed by signal {-code} (out of memory is the usual cause)")
     if code != 0:
         return GraderRun(None, f"the grader stopped with exit status {code}")
-    data = results_mod.read_results(results_path, assignment=settings.assignment, check_names=check_names)
+    data = results_mod.read_results(results_path, assignment=settings.assignment, check_ids=check_ids)
     if data is None:
         return GraderRun(None, "the grader finished without a complete results file")
     return GraderRun(data)

@@ -35,7 +35,7 @@ def _run_check(check: framework.Check, ctx: framework.Context, visibility: str) 
     def result(score, output, status=None, max_score=check.points):
         return results_mod.CheckResult(
             name=check.name, score=score, max_score=max_score, output=output, visibility=visibility, tags=check.tags,
-            status=status,
+            status=status, check_id=check.id,
         )
 
     try:
@@ -149,7 +149,7 @@ def _grade_staged(*, session, staged_source, assignment, registry, specs, budget
             checks.append(
                 results_mod.CheckResult(
                     name=check.name, score=0.0, max_score=check.points, visibility=visibility, tags=check.tags,
-                    status="failed", output=not_run_reason,
+                    status="failed", output=not_run_reason, check_id=check.id,
                 )
             )
             not_run += 1

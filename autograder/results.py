@@ -5,7 +5,11 @@ Schema: https://gradescope-autograders.readthedocs.io/en/latest/specs/ —
 top-level ``score``, ``execution_time``, ``output``, ``output_format``,
 ``visibility``, ``stdout_visibility``, ``extra_data``, ``tests[]`` with
 ``name``, ``number``, ``score``, ``max_score``, ``status``, ``output``,
-``visibility``, ``tags``. There is no top-level ``max_score``.
+``visibility``, ``tags``, ``extra_data``. There is no top-level ``max_score``.
+
+A test's ``name`` is its check's title, shown to students; its
+``extra_data["check"]`` is the check's stable identifier, the key every
+program reading results back uses (:func:`check_id_of`).
 """
 from __future__ import annotations
 
@@ -24,13 +28,14 @@ MAX_OUTPUT_CHARS = 20_000  # per test; Gradescope itself cuts at 100k
 
 @dataclass(frozen=True)
 class CheckResult:
-    name: str
+    name: str  # the check's title
     score: float
     max_score: float
     output: str
     visibility: str = vocabulary.VISIBLE
     tags: tuple = ()
     status: str | None = None  # None: passed iff score == max_score
+    check_id: str = ""  # the check's stable identifier (Check.id)
 
     @property
     def passed(self) -> bool:
@@ -70,6 +75,7 @@ def build_results(outcome: GradingOutcome) -> dict:
                 "output": _cap(check.output),
                 "visibility": check.visibility,
                 "tags": list(check.tags),
+                "extra_data": {"check": check.check_id},
             }
         )
     return {
@@ -96,7 +102,8 @@ def crash_outcome(
     """Every check failed for one reason (no submission, import error, ...)."""
     checks = [
         CheckResult(
-            name=spec.name, score=0.0, max_score=spec.points, output=reason, visibility=visibility, tags=spec.tags
+            name=spec.name, score=0.0, max_score=spec.points, output=reason, visibility=visibility, tags=spec.tags,
+            check_id=spec.id,
         )
         for spec, visibility in check_specs
     ]
@@ -190,12 +197,23 @@ def write_results(path: Path, results: dict) -> None:
     os.replace(tmp, path)
 
 
-def read_results(path: Path, *, assignment: str | None = None, check_names: list[str] | None = None) -> dict | None:
+def check_id_of(test: dict) -> str | None:
+    """The stable identifier of the check a results test reports (None if it names none)."""
+    extra = test.get("extra_data")
+    return extra.get("check") if isinstance(extra, dict) else None
+
+
+def by_check(results: dict) -> dict[str, dict]:
+    """A results dict's tests keyed by check identifier."""
+    return {check_id_of(t): t for t in results["tests"]}
+
+
+def read_results(path: Path, *, assignment: str | None = None, check_ids: list[str] | None = None) -> dict | None:
     """The results in ``path`` if they are one finished grading, else None.
 
     Finished: a JSON object whose score and every test's score and max_score
     are numbers. ``assignment``: it must be that assignment's grading;
-    ``check_names``: its tests must be exactly these checks, in order. Every
+    ``check_ids``: its tests must be exactly these checks (identifiers), in order. Every
     route reads results back through here (Gradescope's entry point, batch
     grading and its resume, the Otter plugin).
     """
@@ -210,7 +228,7 @@ def read_results(path: Path, *, assignment: str | None = None, check_names: list
     tests = data.get("tests")
     if not isinstance(tests, list) or not all(isinstance(t, dict) for t in tests):
         return None
-    if check_names is not None and [t.get("name") for t in tests] != list(check_names):
+    if check_ids is not None and [check_id_of(t) for t in tests] != list(check_ids):
         return None
     numbers = [data.get("score")] + [t.get(k) for t in tests for k in ("score", "max_score")]
     return data if all(isinstance(n, (int, float)) and not isinstance(n, bool) for n in numbers) else None

@@ -11,12 +11,11 @@ from .grade import (
     BatchGrader,
     Graded,
     grade_batch,
-    load_complete_results,
     results_file_name,
     worker_users,
 )
 
 __all__ = [
-    "BatchGrader", "Graded", "grade_batch", "load_complete_results", "results_file_name",
+    "BatchGrader", "Graded", "grade_batch", "results_file_name",
     "worker_users",
 ]

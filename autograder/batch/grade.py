@@ -85,11 +85,6 @@ def _refuse_clashing_names(submissions: list[ClassSubmission]) -> None:
         seen[name] = submission.key
 
 
-def load_complete_results(path: Path, *, assignment: str, check_names: list[str]) -> dict | None:
-    """The results in ``path`` if they are a finished grading of ``assignment``, else None."""
-    return read_results(path, assignment=assignment, check_names=check_names)
-
-
 class BatchGrader:
     """Grades one submission at a time, in a long-lived worker or a process of its own; shared settings live here."""
 
@@ -97,14 +92,14 @@ class BatchGrader:
         self.assignment = assignment
         self.results_dir = results_dir
         self.settings = GraderSettings(assignment=assignment, budget=budget, time_limit=timeout, gpu_tier=gpu_tier)
-        self.check_names = [c.name for c in load_registry(assignment).for_grading(gpu_tier=gpu_tier).checks]
+        self.check_ids = [c.id for c in load_registry(assignment).for_grading(gpu_tier=gpu_tier).checks]
 
     def results_path(self, submission: ClassSubmission) -> Path:
         return self.results_dir / f"{results_file_name(submission.key)}.json"
 
     def resume(self, submission: ClassSubmission) -> Graded | None:
-        data = load_complete_results(self.results_path(submission), assignment=self.assignment,
-                                     check_names=self.check_names)
+        data = read_results(self.results_path(submission), assignment=self.assignment,
+                                     check_ids=self.check_ids)
         if data is None:
             return None
         return Graded(submission, data, note=data.get("extra_data", {}).get("batch_note", ""), resumed=True)
@@ -125,8 +120,8 @@ class BatchGrader:
                 folder.mkdir()
                 shutil.copyfile(submission.path, folder / f"{self.assignment}{submission.path.suffix.lower()}")
             problem = self._run_grader(folder, results_path, run_as, worker)
-        data = None if problem else load_complete_results(results_path, assignment=self.assignment,
-                                                          check_names=self.check_names)
+        data = None if problem else read_results(results_path, assignment=self.assignment,
+                                                 check_ids=self.check_ids)
         if problem is None and data is None:
             problem = "the grader finished without a complete results file"
         if problem is not None:
@@ -153,7 +148,7 @@ class BatchGrader:
                                 log_path=results_path.with_suffix(".log"), check_names=self.check_names).problem
         with open(results_path.with_suffix(".log"), "wb") as log:
             run = run_grader(settings, submission=folder, results_path=results_path, log=log,
-                             check_names=self.check_names)
+                             check_ids=self.check_ids)
         return run.problem
 
 

@@ -1,7 +1,8 @@
 """The gradebook CSV and the class summary written by batch grading.
 
 The CSV has one row per student (a group submission gives each member a row)
-and one column per check, so it can be sorted, filtered or pasted into a
+and one column per check, headed by the check's stable identifier (its title may
+be reworded between terms; the column keeps its name), so it can be sorted, filtered or pasted into a
 learning management system. The summary ranks the checks by how many
 submissions failed them: where the class struggles, and so what to revisit.
 """
@@ -11,7 +12,7 @@ import csv
 import statistics
 from pathlib import Path
 
-from ..results import possible_score
+from ..results import by_check, check_id_of, possible_score
 
 FIXED_COLUMNS = ["student_id", "name", "email", "submission", "score", "max_score"]
 
@@ -24,7 +25,7 @@ def gradebook_rows(graded, registry) -> list[dict]:
     """One dict per student; score cells are blank where the grader failed."""
     rows = []
     for outcome in graded:
-        scores = {t["name"]: t["score"] for t in outcome.results["tests"]} if outcome.results else {}
+        tests = by_check(outcome.results) if outcome.results else {}
         for student in outcome.submission.students:
             row = {
                 "student_id": student.id,
@@ -34,14 +35,14 @@ def gradebook_rows(graded, registry) -> list[dict]:
                 "score": _number(outcome.results["score"]) if outcome.results else "",
                 "max_score": _number(possible_score(outcome.results)) if outcome.results else "",
             }
-            row.update({c.name: _number(scores.get(c.name)) for c in registry.checks})
+            row.update({c.id: _number(tests[c.id]["score"] if c.id in tests else None) for c in registry.checks})
             row["note"] = outcome.note
             rows.append(row)
     return rows
 
 
 def write_gradebook(csv_path: Path, graded, registry) -> Path:
-    columns = FIXED_COLUMNS + [c.name for c in registry.checks] + ["note"]
+    columns = FIXED_COLUMNS + [c.id for c in registry.checks] + ["note"]
     csv_path = Path(csv_path)
     csv_path.parent.mkdir(parents=True, exist_ok=True)
     with open(csv_path, "w", newline="", encoding="utf-8") as fh:
@@ -52,11 +53,11 @@ def write_gradebook(csv_path: Path, graded, registry) -> Path:
 
 
 def failure_counts(graded, registry) -> list[tuple[str, float, int, int]]:
-    """(check, points, submissions that failed it, submissions graded), most failed first."""
+    """(check title, points, submissions that failed it, submissions graded), most failed first."""
     scored = [g.results for g in graded if g.results]
     counts = []
     for check in registry.checks:
-        tests = [t for r in scored for t in r["tests"] if t["name"] == check.name]
+        tests = [t for r in scored for t in r["tests"] if check_id_of(t) == check.id]
         failed = sum(t.get("status") == "failed" for t in tests)
         counts.append((check.name, check.points, failed, len(tests)))
     return sorted(counts, key=lambda c: (-c[2], c[0]))

@@ -43,12 +43,25 @@ class Partial:
 
 @dataclass(frozen=True)
 class Check:
+    """One graded check.
+
+    ``id`` is its stable identifier, the name of its function (``two_body_forces``):
+    the key the corpus, the public tests (``@graded_as``), Otter, the gradebook and
+    batch resume use. ``name`` is its title, free text shown to students: rewording
+    it changes no key anywhere.
+    """
+
     name: str
     points: float
     fn: Callable
     public: bool = False  # public checks are also in the student template's tests
     gpu: bool = False  # GPU tier: graded only with --gpu, and run only where the child sees a GPU
     tags: tuple = ()
+    id: str = ""
+
+    def __post_init__(self):
+        if not self.id:
+            object.__setattr__(self, "id", getattr(self.fn, "__name__", None) or self.name)
 
 
 class CheckRegistry:
@@ -59,13 +72,25 @@ class CheckRegistry:
         self.checks: list[Check] = []
 
     def check(self, name: str, *, points: float, public: bool = False, gpu: bool = False, tags: tuple = ()):
+        """Register the decorated function as a check titled ``name``; its identifier is the function's name."""
+
         def register(fn):
+            check = Check(name=name, points=points, fn=fn, public=public, gpu=gpu, tags=tuple(tags))
+            if any(c.id == check.id for c in self.checks):
+                raise ValueError(f"duplicate check identifier {check.id!r} in {self.assignment}: rename the function")
             if any(c.name == name for c in self.checks):
-                raise ValueError(f"duplicate check name {name!r} in {self.assignment}")
-            self.checks.append(Check(name=name, points=points, fn=fn, public=public, gpu=gpu, tags=tuple(tags)))
+                raise ValueError(f"duplicate check title {name!r} in {self.assignment}")
+            self.checks.append(check)
             return fn
 
         return register
+
+    def by_id(self, check_id: str) -> Check:
+        """The check whose identifier is ``check_id`` (KeyError naming the known ones otherwise)."""
+        for check in self.checks:
+            if check.id == check_id:
+                return check
+        raise KeyError(f"{self.assignment} has no check {check_id!r}; its checks: {[c.id for c in self.checks]}")
 
     @property
     def max_score(self) -> float:
@@ -186,7 +211,7 @@ class Context:
         switch 64-bit mode on, so ``ctx.reference.<function>(...)`` called
         directly would compute in float32. See ``checks/properties.py``.
         """
-        from .properties import reference64
+        from .property_inputs import reference64
 
         return reference64(getattr(self.reference, function), *args, transforms=transforms, **kwargs)
 

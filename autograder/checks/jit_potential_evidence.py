@@ -21,6 +21,7 @@ the function runs, earns nothing.
 from __future__ import annotations
 
 from .. import diagnosis
+from ..child import names
 from . import evidence
 from .nbody_evidence import BAKED, verified_programs
 

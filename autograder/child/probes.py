@@ -73,7 +73,8 @@ def apply_transforms(fn, transforms):
     for spec in transforms:
         kind = spec["kind"]
         if kind == "jit":
-            fn = jax.jit(fn, static_argnums=tuple(spec.get("static_argnums", ())))
+            fn = jax.jit(fn, static_argnums=tuple(spec.get("static_argnums", ())),
+                         static_argnames=tuple(spec.get("static_argnames", ())))
         elif kind in ("grad", "jacfwd", "jacrev", "hessian"):
             fn = getattr(jax, kind)(fn, argnums=spec.get("argnums", 0))
         elif kind == "vmap":

@@ -20,7 +20,7 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
-from . import exporting, probes
+from . import exporting, names, probes
 from .program_registry import program
 from .substitute import substituted
 
@@ -124,8 +124,11 @@ def forces_with_recorded_pair_force(mod, x, m, eps2, G, factor):
 
 # -- structural evidence: exported programs --------------------------------------
 @program
-def export_function(mod, function: str, inputs: list, constants: list = ()):
+def export_function(mod, function: str, inputs: list, constants: list = (), static: dict = None):
     """``mod.function`` exported on abstract inputs (``[[dtype, shape], ...]``).
+
+    ``static``: keyword arguments passed with these values on every route (the
+    function's static arguments, e.g. ``{"n_steps": 100}``); route names: ``child/names.py``.
 
     Routes: ``jit`` (the module attribute itself is a ``jax.jit`` function),
     ``wrapped`` (the attribute inside a ``jax.jit`` of ours); then, with the
@@ -133,17 +136,24 @@ def export_function(mod, function: str, inputs: list, constants: list = ()):
     ones (static parameters: only the structure can be read), ``jit_constants``
     (the attribute itself) and ``constants`` (inside a ``jax.jit`` of ours).
     """
-    fn = getattr(mod, function)
+    attribute, static = getattr(mod, function), dict(static or {})
+
+    def fn(*args):
+        return attribute(*args, **static)
+
+    def own_jit(*args):  # the attribute's own jax.jit, static values passed as the keywords it declares
+        return jax.export.export(attribute, platforms=exporting.PLATFORMS)(*args, **static)
+
     avals = [exporting.abstract(d) for d in inputs]
     routes = [
-        ("jit", lambda: exporting.export(fn, *avals)),
-        ("wrapped", lambda: exporting.export(jax.jit(fn), *avals)),
+        (names.ROUTE_JIT, lambda: own_jit(*avals)),
+        (names.ROUTE_WRAPPED, lambda: exporting.export(jax.jit(fn), *avals)),
     ]
     if constants:
         baked = list(constants)
         arrays = avals[: len(avals) - len(baked)]
-        routes.append(("jit_constants", lambda: exporting.export(fn, *arrays, *baked)))
-        routes.append(("constants", lambda: exporting.export(jax.jit(lambda *a: fn(*a, *baked)), *arrays)))
+        routes.append((names.ROUTE_JIT_CONSTANTS, lambda: own_jit(*arrays, *baked)))
+        routes.append((names.ROUTE_CONSTANTS, lambda: exporting.export(jax.jit(lambda *a: fn(*a, *baked)), *arrays)))
     return exporting.export_first(routes)
 
 

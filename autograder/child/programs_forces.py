@@ -9,8 +9,11 @@ from .program_registry import program
 
 
 @program
-def call_compiled(mod, function: str, args: list, kwargs: dict = None, transforms: list = ()):
+def call_compiled(mod, function: str, args: list, kwargs: dict = None, transforms: list = (),
+                  static_argnames: list = ()):
     """``mod.function(*args, **kwargs)``, compiled with ``jax.jit`` when it traces, else eager.
+
+    ``static_argnames``: keyword arguments compiled as static (``n_steps``, say).
 
     Both ways compute the same numbers. Compiling costs one XLA compile per
     input shape; eager execution compiles every primitive of the forward and
@@ -22,7 +25,7 @@ def call_compiled(mod, function: str, args: list, kwargs: dict = None, transform
     fn = probes.apply_transforms(getattr(mod, function), list(transforms))
     kwargs = kwargs or {}
     try:
-        compiled = jax.jit(fn)
+        compiled = jax.jit(fn, static_argnames=tuple(static_argnames))
         return probes.block(compiled(*args, **kwargs))
     except Exception:
         return probes.block(fn(*args, **kwargs))

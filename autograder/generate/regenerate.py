@@ -20,6 +20,7 @@ timestamp or a machine-specific path.
 """
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -105,9 +106,36 @@ def plan(*, root: Path) -> dict[str, bytes | Fixture]:
     files: dict[str, bytes | Fixture] = {f"{PACKAGE_DIR}/{path}": data for path, data in package.items()}
     for path, content in _template_files(root, package).items():
         files[f"{TEMPLATE_DIR}/{path}"] = content
+    files.update(_reference_copies(root))
     # Last, because it is slow: every cheaper source problem is reported first.
     for name, fixture in _compute_fixtures(root, package).items():
         files[f"{TEMPLATE_DIR}/tests/fixtures/{name}.npz"] = fixture
+    return files
+
+
+def assignment_diagnoses(assignments) -> dict[str, bytes]:
+    """Each assignment's own verdicts (``autograder/checks/NAME_diagnosis.py``), shipped to the template's tests.
+
+    A public check and its public test diagnose a mistake with the same
+    function; an assignment keeps it beside its checks module, and the
+    template receives it as ``tests/jaxgrade_NAME_diagnosis.py``.
+    """
+    return {f"tests/jaxgrade_{a.name}_diagnosis.py": a.diagnosis.read_bytes() for a in assignments
+            if a.diagnosis.is_file()}
+
+
+def _reference_copies(root: Path) -> dict[str, bytes]:
+    """Corpus cases that are the reference itself (expect.json ``"submission": "reference"``): kept equal to it."""
+    files = {}
+    for expect in sorted((root / "tests" / "corpus" / "correct").glob("*/*/expect.json")):
+        name = expect.parent.parent.name
+        reference = root / "solutions" / f"{name}.py"
+        try:
+            derived = json.loads(expect.read_text(encoding="utf-8")).get("submission") == "reference"
+        except (ValueError, AttributeError):
+            continue  # the assignment rules report a broken expect.json
+        if derived and reference.is_file():
+            files[(expect.parent.relative_to(root) / "assignments" / f"{name}.py").as_posix()] = reference.read_bytes()
     return files
 
 
@@ -158,9 +186,13 @@ def _template_files(root: Path, package: dict[str, bytes]) -> dict[str, bytes]:
     files.update(_notebook_files(root, package))
     # The points each public test puts at stake, for the local summary (tests/jaxgrade_points.py).
     files["tests/jaxgrade_points.json"] = points_json({a.name: a.registry() for a in assignments}).encode()
+    # `@graded_as` names a check by its identifier; a failing local test shows the title the grader shows.
+    titles = {a.name: {c.id: c.name for c in a.registry().checks if c.public} for a in assignments}
+    files["tests/graded_checks.json"] = (json.dumps(titles, indent=2, sort_keys=True) + "\n").encode()
     # The autograder's own wording and verdicts, so local tests say what the grader says.
     for module, shipped in SHARED_MODULES.items():
         files[f"tests/{shipped}"] = _require(root / "autograder" / module, what="shared feedback module").read_bytes()
+    files.update(assignment_diagnoses(assignments))
     return files
 
 

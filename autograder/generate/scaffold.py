@@ -6,12 +6,16 @@ Writes only the new assignment's own files (see ``autograder.catalog``):
 - ``solutions/handouts/NAME.md``: the handout, numbered after the last one;
 - ``solutions/public_tests/test_NAME.py``: the student's local tests;
 - ``autograder/checks/NAME.py``: the hidden checks and the fixture recipe;
-- ``tests/corpus/correct/NAME/reference/``: the reference as a submission (full marks);
+- ``tests/corpus/correct/NAME/reference/``: the reference as a submission (full marks); its
+  ``expect.json`` says ``"submission": "reference"``, so ``jaxgrade regenerate`` keeps the copy
+  equal to ``solutions/NAME.py`` and ``regenerate --check`` fails when it is stale;
 - ``tests/corpus/wrong/NAME/forces_sign_flipped/``: a typical mistake and the checks it fails.
 
 The example is a chain of anharmonic springs whose forces are
-``-jax.grad`` of its energy. Then ``jaxgrade regenerate`` makes the stub, the
-student template and the fixture; nothing else needs editing.
+``-jax.grad`` of its energy, and ``relax``: a function with a static argument
+(``n_steps``) and a tuple output of mixed shapes, checked with the same helpers.
+Then ``jaxgrade regenerate`` makes the stub, the student template and the
+fixture; nothing else needs editing.
 """
 from __future__ import annotations
 
@@ -26,11 +30,7 @@ from .. import catalog
 
 DEFAULT_TITLE = "forces of an anharmonic spring chain"
 WRONG_CASE = "forces_sign_flipped"
-WRONG_FAILS = (
-    "chain_forces are the exact derivative of the energy (autodiff)",
-    "Float32 positions give float32 forces that agree with float64",
-    "chain_forces works under jax.jit and does not recompile for new k and beta",
-)
+WRONG_FAILS = ("force_values", "float32_kept", "compiles_once")  # check identifiers: function names in checks.py
 
 
 class ScaffoldError(ValueError):
@@ -54,7 +54,8 @@ def planned_files(*, name: str, root: Path, title: str | None = None) -> dict[st
         "seed": str(zlib.crc32(name.encode()) % 100_000),  # stable, and different per assignment
     }
     reference = _template("reference.py").substitute(values)
-    correct_expect = {"description": "The reference solution itself.", "score": "full"}
+    # "submission": "reference": `regenerate` keeps the copy equal to solutions/NAME.py (and --check says so).
+    correct_expect = {"description": "The reference solution itself.", "score": "full", "submission": "reference"}
     wrong_expect = {
         "description": "Forces with the wrong sign (+dE/dx). The grader and the public tests both say 'opposite sign'.",
         "failed": list(WRONG_FAILS),

@@ -60,8 +60,8 @@ for _root in (os.path.join(os.getcwd(), "..", "source", "{prefix}"), "/autograde
 
 from autograder.packaging.otter_runtime import check_outcome
 
-name = {name!r}
-_outcome = check_outcome(assignment={assignment!r}, name=name, max_score={points!r})
+name = {check_id!r}  # Otter's key for this test: the check's stable identifier
+_outcome = check_outcome(assignment={assignment!r}, check_id=name, max_score={points!r})
 all_or_nothing = _outcome.max_score == 0  # a check worth nothing here (e.g. GPU-only) has no test cases
 
 if _outcome.earned > 0:
@@ -82,7 +82,7 @@ def render_test_files(assignment: str) -> dict[str, str]:
     width = max(2, len(str(len(checks))))
     return {
         f"q{number:0{width}d}.py": TEST_FILE.format(
-            number=number, assignment=assignment, name=check.name, points=float(check.points),
+            number=number, assignment=assignment, name=check.name, check_id=check.id, points=float(check.points),
             hidden=not check.public, prefix=GRADER_PREFIX,
         )
         for number, check in enumerate(checks, start=1)

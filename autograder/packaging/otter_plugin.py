@@ -171,7 +171,8 @@ class JaxgradeOtterPlugin(AbstractOtterPlugin):
     def after_grading(self, results):
         """Every test's score is the grader's, whatever happened in the kernel."""
         graded = results_mod.read_results(results_path(self.autograder_dir), assignment=self.settings.assignment)
-        scores = {t["name"]: float(t["score"]) for t in graded["tests"]} if graded else {}
+        # Otter names each test by its check's identifier (otter.TEST_FILE).
+        scores = {check: float(t["score"]) for check, t in results_mod.by_check(graded).items()} if graded else {}
         for name in list(results.results):
             results.update_score(name, scores.get(name, 0.0))
         if graded and graded.get("output") and hasattr(results, "set_output"):

@@ -53,13 +53,14 @@ def graded_results(assignment: str) -> dict:
     return data
 
 
-def check_outcome(*, assignment: str, name: str, max_score: float) -> CheckOutcome:
-    """This check's score and message; a grader failure scores 0 and says why."""
+def check_outcome(*, assignment: str, check_id: str, max_score: float) -> CheckOutcome:
+    """The score and message of the check ``check_id``; a grader failure scores 0 and says why."""
     try:
-        tests = {t["name"]: t for t in graded_results(assignment)["tests"]}
+        tests = results_mod.by_check(graded_results(assignment))
     except Exception as exc:  # anything that stops grading must cost only points, never the run
-        return CheckOutcome(name, 0.0, max_score, f"The autograder could not grade this file: {exc}")
-    test = tests.get(name)
+        return CheckOutcome(check_id, 0.0, max_score, f"The autograder could not grade this file: {exc}")
+    test = tests.get(check_id)
     if test is None:
-        return CheckOutcome(name, 0.0, max_score, "The grader did not report this check; tell your instructor.")
-    return CheckOutcome(name, float(test["score"]), float(test["max_score"]), str(test.get("output", "")))
+        return CheckOutcome(check_id, 0.0, max_score, "The grader did not report this check; tell your instructor.")
+    message = f"{test.get('name', check_id)}\n{test.get('output', '')}"  # the title students know it by
+    return CheckOutcome(check_id, float(test["score"]), float(test["max_score"]), message)

@@ -7,6 +7,9 @@ function that still raises NotImplementedError fails with a short "not
 implemented yet" message; any other error in your code gets its traceback
 (your lines) and the same "how to fix" hint the autograder would give.
 """
+import json
+from pathlib import Path
+
 import jax
 
 jax.config.update("jax_enable_x64", True)
@@ -16,6 +19,9 @@ import pytest  # noqa: E402
 
 from jaxgrade_feedback import NOT_IMPLEMENTED, explain_error  # noqa: E402
 
+_TITLES_FILE = Path(__file__).with_name("graded_checks.json")  # written with the template
+_TITLES = json.loads(_TITLES_FILE.read_text(encoding="utf-8")) if _TITLES_FILE.exists() else {}
+
 
 def pytest_configure(config):
     # Each failing graded test shows its points; the run ends with the points per assignment.
@@ -23,8 +29,12 @@ def pytest_configure(config):
 
 
 def _graded_check(item) -> str:
-    name = getattr(getattr(item, "function", None), "graded_check", None)
-    return f"[graded check: {name}]\n" if name else ""
+    """The graded check a public test twins, by the title the autograder's report shows."""
+    check = getattr(getattr(item, "function", None), "graded_check", None)
+    if not check:
+        return ""
+    assignment = Path(str(item.fspath)).stem.removeprefix("test_")
+    return f"[graded check: {_TITLES.get(assignment, {}).get(check, check)}]\n"
 
 
 @pytest.hookimpl(wrapper=True)

@@ -11,7 +11,7 @@ from public_helpers import assert_close, assert_dtype, count_compiles, export_ro
 FIXTURE = load_fixture("jit_potential")
 
 
-@graded_as("Two unit masses 2 apart: W = -1/2")
+@graded_as("two_body_potential")
 def test_two_body_potential():
     x, m = jnp.asarray([[1.0, 0.0, 0.0], [-1.0, 0.0, 0.0]]), jnp.ones(2)
     W = np.asarray(student.potential_energy_jit(x, m, 0.0, 1.0))
@@ -19,7 +19,7 @@ def test_two_body_potential():
                               what="potential_energy_jit of unit masses at (+1,0,0), (-1,0,0), G = 1, eps2 = 0"))
 
 
-@graded_as("potential_energy_jit and total_energy_jit are jax.jit-compiled functions")
+@graded_as("both_jitted")
 def test_both_are_jitted():
     x, v, m = (FIXTURE[k] for k in ("x", "v", "m"))
     scalars = [float(FIXTURE["eps2"]), float(FIXTURE["G"])]

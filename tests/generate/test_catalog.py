@@ -109,3 +109,24 @@ def test_new_refuses_taken_and_invalid_names(root):
         with pytest.raises(ScaffoldError, match="identifier"):
             planned_files(name=bad, root=root)
     assert "# Assignment 2:" in planned_files(name="second", root=root)["solutions/handouts/second.md"]
+
+
+def test_every_command_acts_on_the_course_tree_it_is_run_in(tmp_path):
+    """The current folder (or --root) when it is a course tree; None when that is the imported tree already."""
+    assert catalog.tree_to_use(None, catalog.PROJECT_ROOT) is None
+    assert catalog.tree_to_use(None, tmp_path) is None  # not a course: the installed tree
+    (tmp_path / "solutions").mkdir()
+    (tmp_path / "autograder" / "checks").mkdir(parents=True)
+    assert catalog.tree_to_use(None, tmp_path) == tmp_path.resolve()
+    assert catalog.tree_to_use(tmp_path, catalog.PROJECT_ROOT) == tmp_path.resolve()
+    with pytest.raises(ValueError, match="not a course tree"):
+        catalog.tree_to_use(tmp_path / "solutions", tmp_path)
+
+
+def test_an_assignments_own_diagnosis_ships_with_its_template(tmp_path):
+    from autograder.generate.regenerate import assignment_diagnoses
+
+    (tmp_path / "autograder" / "checks").mkdir(parents=True)
+    (tmp_path / "autograder" / "checks" / "demo_diagnosis.py").write_text("def verdict(seen): return None\n")
+    shipped = assignment_diagnoses([catalog.Assignment("demo", tmp_path), catalog.Assignment("other", tmp_path)])
+    assert shipped == {"tests/jaxgrade_demo_diagnosis.py": b"def verdict(seen): return None\n"}

@@ -76,9 +76,10 @@ def test_local_tests_name_the_mistake_in_the_graders_words(case, local_reports):
     expect = json.loads((CORPUS / case / "expect.json").read_text())
     report = local_reports.get(f"{assignment}::{test_name}")
     assert report is not None, f"{test_name} passed on {case}; failures: {sorted(local_reports)}"
-    for check_name, words in expect["says"].items():
-        if check_name in _twins(assignment):
-            assert f"[graded check: {check_name}]" in report
+    for check_id, words in expect["says"].items():
+        if check_id in _twins(assignment):
+            title = load_registry(assignment).by_id(check_id).name  # students read the title, as on Gradescope
+            assert f"[graded check: {title}]" in report
             assert words in report, f"the grader says {words!r} for {case}; the public test said:\n{report}"
 
 
@@ -105,7 +106,7 @@ NOT_YET_TWINNED: set[str] = set()
 @pytest.mark.parametrize("assignment", catalog.assignment_names())
 def test_every_public_check_has_a_local_twin(assignment):
     """A public test marked ``graded_as`` names a public check; each public check has such a twin."""
-    public = {check.name for check in load_registry(assignment).checks if check.public}
+    public = {check.id for check in load_registry(assignment).checks if check.public}
     twins = _twins(assignment)
     assert twins <= public, f"{assignment}: graded_as names checks that are not public: {twins - public}"
     if assignment not in NOT_YET_TWINNED:

@@ -90,7 +90,7 @@ def test_the_guide_runs_every_step(scaffolded):
         assert any(step.startswith(needed) for step in steps), f"the guide's example lacks {needed!r}"
     assert "Generated files match solutions/." in runs["jaxgrade regenerate --check"].stdout
     listed = runs["jaxgrade list"].stdout.splitlines()
-    assert any(NAME in line and "5 points" in line for line in listed), listed
+    assert any(NAME in line and "7 points" in line for line in listed), listed
 
 
 @pytest.mark.slow
@@ -147,7 +147,7 @@ def test_the_wrong_case_fails_as_its_expect_json_says(scaffolded, tmp_path):
                            "--results", str(tmp_path / "wrong.json")], cwd=root, env=env,
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
-    tests = {t["name"]: t for t in json.loads((tmp_path / "wrong.json").read_text())["tests"]}
+    tests = {t["extra_data"]["check"]: t for t in json.loads((tmp_path / "wrong.json").read_text())["tests"]}
     assert sorted(n for n, t in tests.items() if t["score"] < t["max_score"]) == sorted(expect["failed"])
     for name, words in expect["says"].items():
         assert words in tests[name]["output"], tests[name]["output"]
@@ -161,3 +161,17 @@ def test_generated_python_passes_the_project_linter(scaffolded):
     files = [f"autograder/checks/{NAME}.py", f"solutions/{NAME}.py", f"solutions/public_tests/test_{NAME}.py"]
     done = subprocess.run([str(ruff), "check", "--no-cache", *files], cwd=root, capture_output=True, text=True)
     assert done.returncode == 0, done.stdout
+
+
+def test_the_reference_case_follows_the_reference(tmp_path):
+    """`new`'s correct case is derived: regenerate plans it as a copy of solutions/NAME.py, so --check sees drift."""
+    from autograder.generate.regenerate import _reference_copies
+
+    (tmp_path / "solutions").mkdir()
+    (tmp_path / "solutions" / "demo.py").write_text("x = 2\n")
+    case = tmp_path / "tests" / "corpus" / "correct" / "demo" / "reference"
+    case.mkdir(parents=True)
+    (case / "expect.json").write_text('{"score": "full", "submission": "reference"}')
+    assert _reference_copies(tmp_path) == {"tests/corpus/correct/demo/reference/assignments/demo.py": b"x = 2\n"}
+    (case / "expect.json").write_text('{"score": "full"}')  # a hand-written case is left alone
+    assert _reference_copies(tmp_path) == {}

@@ -36,6 +36,13 @@ def pair_force(x_i, x_j, m_i, m_j, eps2=0.0, G=1.0):
     return -G * m_i * m_j * d / (r2 * jnp.sqrt(r2))
 """
 
+@pytest.fixture(scope="module", autouse=True)
+def _x64_as_in_the_child():
+    """The programs run as in the child, which turns 64-bit mode on (child/server.py); this process does not."""
+    with jax.enable_x64(True):
+        yield
+
+
 RNG = np.random.default_rng(3)
 X, M, EPS2, G = RNG.normal(size=(5, 3)), RNG.uniform(0.5, 2.0, size=5), 0.01, 1.3
 

@@ -17,14 +17,17 @@ import pytest
 from autograder.checks import load_registry
 from autograder.gpu_tier import GpuTier
 from autograder.grading import grade_submission
+from autograder.results import by_check
+
+from .production import grade_like_production
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 CORRECT = CORPUS / "correct/scan_integrator/kdk_scan_partial_jit"
-GPU_PREFIX = "GPU tier"
+GPU_CHECK = "plummer_energy_drift"
 
 
 def _gpu_test(results: dict) -> dict:
-    return next(t for t in results["tests"] if t["name"].startswith(GPU_PREFIX))
+    return by_check(results)[GPU_CHECK]
 
 
 def _max(results: dict) -> float:
@@ -42,8 +45,8 @@ def test_a_submission_that_cannot_be_graded_keeps_the_gpu_maximum(tmp_path):
     """Every row of a --gpu gradebook has the same maximum, crashes included."""
     empty = tmp_path / "empty"
     empty.mkdir()
-    results = grade_submission(submission=empty, assignment="scan_integrator", results_path=tmp_path / "r.json",
-                               run_gpu_checks=True)
+    results = grade_like_production(empty, assignment="scan_integrator", results_path=tmp_path / "r.json",
+                                    gpu_tier=True)
     assert _max(results) == load_registry("scan_integrator").max_score
     assert _gpu_test(results)["status"] == "failed"
 
@@ -61,7 +64,7 @@ def test_devices_decide_and_reduced_scale_needs_none():
 def graded_with_gpu_flag(tmp_path_factory):
     path = tmp_path_factory.mktemp("gpu") / "results.json"
     started = time.perf_counter()
-    grade_submission(submission=CORRECT, assignment="scan_integrator", results_path=path, run_gpu_checks=True)
+    grade_like_production(CORRECT, assignment="scan_integrator", results_path=path, gpu_tier=True)
     return json.loads(path.read_text()), time.perf_counter() - started
 
 
@@ -90,6 +93,7 @@ def test_gpu_flag_without_a_gpu_reports_the_tier_not_run(graded_with_gpu_flag):
     [("correct/scan_integrator/kdk_scan_partial_jit", True), ("wrong/scan_integrator/symplectic_euler", False)],
 )
 def test_reduced_scale_gpu_tier_runs_end_to_end_through_the_sandbox(tmp_path, case, passes):
+    # In this process: `jaxgrade grade` has no option for the reduced scale (a test-only setting).
     results = grade_submission(submission=CORPUS / case, assignment="scan_integrator", results_path=tmp_path / "r.json",
                                run_gpu_checks=True, gpu_scale="reduced")
     gpu = _gpu_test(results)

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from autograder.checks import ASSIGNMENTS
-from autograder.grading import grade_submission
+
+from .production import grade_like_production
 
 ROOT = Path(__file__).resolve().parents[2]
 CORRECT = sorted((ROOT / "tests" / "corpus" / "correct" / "grad_forces").glob("*/expect.json"))[0].parent
@@ -22,12 +23,8 @@ def _checks(results: dict) -> list:
 
 @pytest.mark.slow
 def test_the_same_submission_gets_the_same_results_every_run(tmp_path):
-    first = grade_submission(
-        submission=CORRECT, assignment="grad_forces", results_path=tmp_path / "a.json", run_gpu_checks=False
-    )
-    second = grade_submission(
-        submission=CORRECT, assignment="grad_forces", results_path=tmp_path / "b.json", run_gpu_checks=False
-    )
+    first = grade_like_production(CORRECT, assignment="grad_forces", results_path=tmp_path / "a.json")
+    second = grade_like_production(CORRECT, assignment="grad_forces", results_path=tmp_path / "b.json")
     assert _checks(first) == _checks(second)
     assert first["score"] == second["score"] == sum(t["max_score"] for t in first["tests"])
 
@@ -38,9 +35,7 @@ def test_an_unchanged_stub_scores_zero(assignment, tmp_path):
     stub = tmp_path / "submission" / "assignments"
     stub.mkdir(parents=True)
     (stub / f"{assignment}.py").write_text((ROOT / "assignments" / f"{assignment}.py").read_text())
-    results = grade_submission(
-        submission=stub.parent, assignment=assignment, results_path=tmp_path / "r.json", run_gpu_checks=False
-    )
+    results = grade_like_production(stub.parent, assignment=assignment, results_path=tmp_path / "r.json")
     assert results["score"] == 0
     # Checks that call the stub say so; structural checks may explain themselves otherwise.
     assert any("Not implemented yet" in t["output"] for t in results["tests"]), [
@@ -118,13 +113,8 @@ def test_a_call_over_budget_fails_only_the_checks_that_depend_on_it(tmp_path):
     package = tmp_path / "submission" / "assignments"
     package.mkdir(parents=True)
     (package / "grad_forces.py").write_text(HANGING_POTENTIAL)
-    results = grade_submission(
-        submission=package.parent,
-        assignment="grad_forces",
-        results_path=tmp_path / "r.json",
-        budget=3,
-        run_gpu_checks=False,
-    )
+    results = grade_like_production(package.parent, assignment="grad_forces", results_path=tmp_path / "r.json",
+                                    budget=3)
     by_name = {t["name"]: t for t in results["tests"]}
     timed_out = [n for n, t in by_name.items() if "Time limit" in t["output"]]
     assert timed_out and all(by_name[n]["score"] == 0 for n in timed_out)

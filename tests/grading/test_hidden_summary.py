@@ -11,7 +11,8 @@ import pytest
 
 from autograder import results
 from autograder.checks import grad_forces
-from autograder.grading import grade_submission
+
+from .production import grade_like_production
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 SIGN_FLIP = CORPUS / "wrong" / "grad_forces" / "forces_opposite_sign"
@@ -22,8 +23,8 @@ NUMBER = re.compile(r"-?\d+\.\d{3,}(?:e[-+]?\d+)?")  # what an input or an expec
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory) -> dict:
     path = tmp_path_factory.mktemp("hidden-summary") / "results.json"
-    grade_submission(submission=SIGN_FLIP, assignment="grad_forces", results_path=path)
-    return json.loads(path.read_text())
+    grade_like_production(SIGN_FLIP, assignment="grad_forces", results_path=path)
+    return json.loads(path.read_text())  # the file on disk is what Gradescope reads
 
 
 def _visible_text(data: dict) -> str:
@@ -31,7 +32,7 @@ def _visible_text(data: dict) -> str:
 
 
 def test_the_summary_names_failed_hidden_checks_with_how_to_fix(graded):
-    force = next(t for t in graded["tests"] if t["name"] == FORCE_CHECK)
+    force = results.by_check(graded)["force_values"]
     assert force["visibility"] == "after_published" and force["score"] == 0
     output = graded["output"]
     hidden = [t for t in graded["tests"] if t["visibility"] != "visible"]

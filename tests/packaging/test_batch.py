@@ -56,9 +56,9 @@ def test_gradebook_has_a_row_per_student_with_a_column_per_check(graded_class):
     _, csv_path, _ = graded_class
     rows = read_rows(csv_path)
     assert sorted(rows) == ["alice", "bob", "carol", "dave"]
-    check_names = [c.name for c in REGISTRY.checks]
+    check_ids = [c.id for c in REGISTRY.checks]
     fixed = ["student_id", "name", "email", "submission", "score", "max_score"]
-    assert list(rows["alice"]) == [*fixed, *check_names, "note"]
+    assert list(rows["alice"]) == [*fixed, *check_ids, "note"]
     assert float(rows["alice"]["score"]) == REGISTRY.max_score, rows["alice"]
     assert 0 < float(rows["bob"]["score"]) < REGISTRY.max_score, "a wrong sign should lose some points, not all"
     for name in ("carol", "dave"):
@@ -66,7 +66,7 @@ def test_gradebook_has_a_row_per_student_with_a_column_per_check(graded_class):
         assert "zip was not unpacked" in rows[name]["note"]
     assert "outside the folder" in rows["carol"]["note"]
     assert not (csv_path.parent.parent / "outside.py").exists() and not (csv_path.parent / "outside.py").exists()
-    per_check = sum(float(rows["bob"][name]) for name in check_names)
+    per_check = sum(float(rows["bob"][check]) for check in check_ids)
     assert per_check == pytest.approx(float(rows["bob"]["score"])), "check columns should add up to the score"
 
 
@@ -168,7 +168,8 @@ def test_gradescope_export_layout_names_every_submitter(tmp_path):
     assert [s.key for s in found] == ["submission_111", "submission_222"]
     assert found[0].students == (Student("1815", "Ada Lovelace", "ada@example.edu"),)
     assert [s.id for s in found[1].students] == ["1882", "1850"]
-    results = {"score": 2.0, "tests": [{"name": c.name, "score": 0.0, "max_score": c.points} for c in REGISTRY.checks]}
+    results = {"score": 2.0, "tests": [{"name": c.name, "score": 0.0, "max_score": c.points,
+                                        "extra_data": {"check": c.id}} for c in REGISTRY.checks]}
     rows = gradebook_rows([batch.Graded(found[1], results)], REGISTRY)
     assert [(r["student_id"], r["email"], r["score"]) for r in rows] == [
         ("1882", "emmy@example.edu", "2"), ("1850", "sofia@example.edu", "2")]
@@ -210,7 +211,8 @@ def test_every_row_of_a_gpu_gradebook_has_the_same_maximum(tmp_path):
     registry = load_registry("scan_integrator").for_grading(gpu_tier=True)
 
     def row_tests(gpu_ran: bool) -> list:
-        return [{"name": c.name, "score": c.points if (gpu_ran or not c.gpu) else 0.0, "max_score": c.points,
+        return [{"name": c.name, "extra_data": {"check": c.id},
+                 "score": c.points if (gpu_ran or not c.gpu) else 0.0, "max_score": c.points,
                  "status": "passed" if (gpu_ran or not c.gpu) else "failed"} for c in registry.checks]
 
     graded = []
@@ -225,4 +227,4 @@ def test_every_row_of_a_gpu_gradebook_has_the_same_maximum(tmp_path):
     assert "full marks: 1" in summary_markdown(graded, registry)
     cpu_registry = load_registry("scan_integrator").for_grading(gpu_tier=False)
     cpu_columns = write_gradebook(tmp_path / "g.csv", [], cpu_registry).read_text().splitlines()[0]
-    assert "GPU tier" not in cpu_columns
+    assert not any(c.gpu for c in registry.checks if c.id in cpu_columns.split(","))

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from autograder.grader_process import GraderSettings, grader_argv, run_grader
-from autograder.grading import grade_submission
 from autograder.packaging import fallback
 from autograder.results import read_results
+from tests.grading.production import grade_like_production
 
 
 def stand_in(tmp_path: Path, body: str) -> str:
@@ -64,15 +64,15 @@ def test_complete_results_are_read_back(tmp_path):
     ({"score": None}, False),
     ({"score": True}, False),
     ({"extra_data": {"assignment": "hmc"}}, False),
-    ({"tests": [{"name": "b", "score": 1, "max_score": 1}]}, False),
-    ({"tests": [{"name": "a", "score": 1}]}, False),
+    ({"tests": [{"name": "a", "extra_data": {"check": "b"}, "score": 1, "max_score": 1}]}, False),
+    ({"tests": [{"name": "a", "extra_data": {"check": "a"}, "score": 1}]}, False),
 ])
 def test_the_reader_accepts_only_a_finished_grading_of_the_expected_checks(tmp_path, change, complete):
     data = {"score": 1, "extra_data": {"assignment": "grad_forces"},
-            "tests": [{"name": "a", "score": 1, "max_score": 1}]}
+            "tests": [{"name": "a", "extra_data": {"check": "a"}, "score": 1, "max_score": 1}]}
     path = tmp_path / "results.json"
     path.write_text(json.dumps(dict(data, **change)))
-    assert (read_results(path, assignment="grad_forces", check_names=["a"]) is not None) == complete
+    assert (read_results(path, assignment="grad_forces", check_ids=["a"]) is not None) == complete
     path.write_text('{"score": 1, "tes')
     assert read_results(path) is None
 
@@ -82,8 +82,8 @@ def test_a_crash_lists_what_a_grading_of_the_same_configuration_lists(tmp_path, 
     """Same checks, visibility and maximum: a crashed row does not change the gradebook's maximum."""
     empty = tmp_path / "empty"
     empty.mkdir()
-    graded = grade_submission(submission=empty, assignment="scan_integrator", results_path=tmp_path / "graded.json",
-                              hidden_visibility="hidden", run_gpu_checks=gpu_tier)
+    graded = grade_like_production(empty, assignment="scan_integrator", results_path=tmp_path / "graded.json",
+                                   hidden_visibility="hidden", gpu_tier=gpu_tier)
     crashed = fallback.write_crash_results(results_path=tmp_path / "crash.json", assignment="scan_integrator",
                                            message="stopped", hidden_visibility="hidden", gpu_tier=gpu_tier)
 

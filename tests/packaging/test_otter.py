@@ -117,7 +117,7 @@ def test_one_otter_test_per_check_holding_no_expected_values():
     checks = load_registry("grad_forces").checks
     assert len(files) == len(checks)
     for source, check in zip(files.values(), checks):
-        assert repr(check.name) in source and "OK_FORMAT = False" in source
+        assert f"name = {check.id!r}" in source and "OK_FORMAT = False" in source
         code = source.replace(check.name, "")
         assert "solutions" not in code and "reference" not in code.lower(), (
             "Otter tests must only relay jaxgrade's result")
@@ -163,7 +163,7 @@ if "ipykernel" in sys.modules:
             self.earned, self.missed = max_score, 0.0
 
     fake = types.ModuleType("autograder.packaging.otter_runtime")
-    fake.check_outcome = lambda *, assignment, name, max_score: Forged(name, max_score)
+    fake.check_outcome = lambda *, assignment, check_id, max_score: Forged(check_id, max_score)
     sys.modules["autograder.packaging.otter_runtime"] = fake
 
 
