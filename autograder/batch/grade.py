@@ -145,7 +145,7 @@ class BatchGrader:
         settings = dataclasses.replace(self.settings, run_as=run_as)
         if worker is not None:
             return worker.grade(folder, self.assignment, results_path, settings=settings,
-                                log_path=results_path.with_suffix(".log"), check_names=self.check_names).problem
+                                log_path=results_path.with_suffix(".log"), check_ids=self.check_ids).problem
         with open(results_path.with_suffix(".log"), "wb") as log:
             run = run_grader(settings, submission=folder, results_path=results_path, log=log,
                              check_ids=self.check_ids)

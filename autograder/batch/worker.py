@@ -111,12 +111,12 @@ class GradingWorker:
     # -- grading -----------------------------------------------------------
     def grade(self, submission: Path, assignment: str, results_path: Path, *, budget: float | None = None,
               settings: GraderSettings | None = None, log_path: Path | None = None,
-              check_names: list[str] | None = None) -> GraderRun:
+              check_ids: list[str] | None = None) -> GraderRun:
         """Grade ``submission`` into ``results_path``; read the results back.
 
         ``settings``: the deployment's settings (default: ``GraderSettings(assignment)``,
         production's); ``budget`` overrides its per-call budget. ``log_path``: where
-        the grader's output goes. ``check_names``: results must list exactly these checks.
+        the grader's output goes. ``check_ids``: results must list exactly these checks.
         """
         settings = settings or GraderSettings(assignment=assignment)
         settings = dataclasses.replace(settings, assignment=assignment,
@@ -131,8 +131,8 @@ class GradingWorker:
             if not self.fallback:
                 return GraderRun(None, f"the long-lived grader failed: {fault}")
             self.fallbacks += 1
-            return self._grade_alone(settings, Path(submission), results_path, log_path, check_names)
-        data = results_mod.read_results(results_path, assignment=assignment, check_names=check_names)
+            return self._grade_alone(settings, Path(submission), results_path, log_path, check_ids)
+        data = results_mod.read_results(results_path, assignment=assignment, check_ids=check_ids)
         if data is None:
             return GraderRun(None, "the grader finished without a complete results file")
         return GraderRun(data)
@@ -176,14 +176,14 @@ class GradingWorker:
         except ValueError:
             raise WorkerFault("its reply was not readable") from None
 
-    def _grade_alone(self, settings, submission, results_path, log_path, check_names) -> GraderRun:
+    def _grade_alone(self, settings, submission, results_path, log_path, check_ids) -> GraderRun:
         """The route every grading took before the worker: a ``jaxgrade grade`` process of its own."""
         if log_path is None:
             return run_grader(settings, submission=submission, results_path=results_path, python=self.python,
-                              log=subprocess.DEVNULL, env=self.env, check_names=check_names)
+                              log=subprocess.DEVNULL, env=self.env, check_ids=check_ids)
         with open(log_path, "ab") as log:
             return run_grader(settings, submission=submission, results_path=results_path, python=self.python,
-                              log=log, env=self.env, check_names=check_names)
+                              log=log, env=self.env, check_ids=check_ids)
 
 
 # -- the worker process ------------------------------------------------------------

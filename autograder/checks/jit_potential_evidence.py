@@ -21,7 +21,6 @@ the function runs, earns nothing.
 from __future__ import annotations
 
 from .. import diagnosis
-from ..child import names
 from . import evidence
 from .nbody_evidence import BAKED, verified_programs
 

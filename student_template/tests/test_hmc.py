@@ -87,14 +87,14 @@ def gaussian_step_problem():
     return steps_problem("gaussian", others=("box",))
 
 
-@graded_as("hmc_step matches the reference on a 2-D Gaussian (same keys: same positions and accept decisions)")
+@graded_as("gaussian_steps")
 def test_gaussian_steps_match_reference():
     require(gaussian_step_problem())
     # The contract: a chain started outside the prior (log-probability -inf) can move in.
     require(steps_problem("box", others=("gaussian",)))
 
 
-@graded_as("run_chain matches the reference: same samples and accept rate for the same key")
+@graded_as("chain_matches")
 def test_chain_matches_reference():
     mean = jnp.asarray(FIXTURE["gaussian_mean"])
     stats = [
@@ -112,7 +112,7 @@ def test_chain_matches_reference():
                           step_is_wrong=gaussian_step_problem() is not None))
 
 
-@graded_as("log_posterior matches the reference inside the prior (values and gradients)")
+@graded_as("posterior_inside")
 def test_posterior_inside_the_prior_matches_reference():
     z, mu, cov = (jnp.asarray(a) for a in load_jla())
     thetas = jnp.asarray(FIXTURE["inside_prior_thetas"])

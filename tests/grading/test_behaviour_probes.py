@@ -15,9 +15,9 @@ import numpy as np
 import pytest
 
 from autograder.checks import evidence
+from autograder.checks.framework import Context
 from autograder.checks.grad_forces import draw_probe
 from autograder.checks.nbody_systems import ParticleSystem
-from autograder.checks.framework import Context
 from autograder.child import programs  # noqa: F401  (registers the programs)
 from autograder.child.program_registry import get
 from autograder.verifier import Verifier
