@@ -1,6 +1,7 @@
 """Finding processes a graded submission left behind.
 
-The grader makes itself a subreaper, so anything a submission started that
+The grader makes itself a subreaper, and so does the test process that starts
+it (production.grade_like_production): anything a submission started that
 survived grading would now be a descendant of this (the test) process.
 """
 from __future__ import annotations

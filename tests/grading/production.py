@@ -18,6 +18,7 @@ from pathlib import Path
 
 from autograder import vocabulary
 from autograder.grader_process import GraderSettings, run_grader
+from autograder.sandbox.reaper import become_subreaper
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -39,6 +40,9 @@ def grade_like_production(
     )
     # This checkout's grader, whatever the test process's working directory.
     path = os.pathsep.join(p for p in (str(REPO_ROOT), os.environ.get("PYTHONPATH", "")) if p)
+    # Anything the submission started that outlives the grader is re-parented to this
+    # process, where tests/grading/processes.py finds it.
+    become_subreaper()
     log_path = results_path.with_suffix(".log")
     with open(log_path, "wb") as log:
         run = run_grader(settings, submission=Path(submission), results_path=results_path, log=log,
