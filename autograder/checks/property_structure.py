@@ -35,9 +35,8 @@ def exported(ctx, function: str, inputs: Inputs, *, tolerance: float = tolerance
     def gather():
         if inputs.traced_kwargs:
             raise ValueError("exported(): pass the traced arguments positionally")
-        program = evidence.receive(ctx.program(
-            names.EXPORT_FUNCTION, function, [_abstract(a) for a in inputs.args], [], inputs.static_kwargs
-        ))
+        program = evidence.export(ctx, function, names.EXPORT_FUNCTION, function,
+                                  [_abstract(a) for a in inputs.args], [], inputs.static_kwargs)
         if program.route is None:
             raise Fail(
                 f"{function} could not be compiled with its arguments traced ({inputs.describe()}):\n"
@@ -63,7 +62,7 @@ def _require_reproduces(ctx, function: str, program, inputs: Inputs, tolerance: 
     from . import evidence
 
     try:
-        seen = evidence.run(program, *inputs.args)
+        seen = evidence.run(ctx, program, *inputs.args)
     except Exception as exc:
         raise Fail(f"The program exported from your {function} failed to run: {type(exc).__name__}.") from None
     difference = _difference(seen, student_value64(ctx, function, inputs))
@@ -89,7 +88,7 @@ def require_no_recompilation(ctx, function: str, inputs: Inputs, variants: list[
     ctx.require(*gates)
     program = exported(ctx, function, inputs)
     for variant in variants:
-        seen = evidence.run(program, *variant.args)
+        seen = evidence.run(ctx, program, *variant.args)
         own = student_value64(ctx, function, variant)
         if not _difference(seen, own) <= tolerances.CONSISTENCY:
             shown = ", ".join(np.array2string(np.asarray(v), precision=6) for _, v in leaves(seen))

@@ -222,19 +222,18 @@ def matching_variant(seen_thetas, seen_accepted, seeds, thetas, log_prob, step_s
     function returning them, called only when needed).
     """
     args = (seen_thetas, seen_accepted, seeds, thetas, log_prob, step_size, n_leapfrog)
-    for variant, explanation in VARIANTS.items():
-        if not _reproduces(variant, *args):
-            continue
+    matched = [variant for variant in VARIANTS if _reproduces(variant, *args)]
+    if len(matched) > 1:  # lookalikes on this problem: keep those the other problems agree with
+        others = _evidence(more)
+        consistent = [v for v in matched if others and all(_reproduces(v, *other) for other in others)]
+        matched = consistent or matched
+    if not matched:
+        return None
+    if len(matched) > 1:
         for group, words in LOOKALIKES.items():
-            if variant not in group:
-                continue
-            matched = [v for v in VARIANTS if v in group and (v == variant or _reproduces(v, *args))]
-            if len(matched) > 1:
-                others = _evidence(more)
-                resolved = [v for v in matched if others and all(_reproduces(v, *other) for other in others)]
-                return VARIANTS[resolved[0]] if len(resolved) == 1 else words
-        return explanation
-    return None
+            if set(matched) <= set(group):
+                return words
+    return VARIANTS[matched[0]]
 
 
 def _unnamed_mistake(seen_thetas, seen_accepted, seeds, thetas, log_prob, step_size, n_leapfrog):

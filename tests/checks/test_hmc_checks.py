@@ -140,16 +140,17 @@ def test_outside_prior_case_starts_at_minus_infinity_and_some_chains_move_in():
 
 
 def test_a_step_that_rejects_non_finite_starts_is_caught_and_named():
-    case = checks.outside_prior_case()
-    with fx.reference_x64():
-        keys = jnp.stack([jax.random.PRNGKey(seed) for seed in case.seeds])
-        starts = jnp.asarray(np.stack(case.thetas))
-        thetas, accepted, _ = sampling.jitted_variant_steps()(
-            "finite start only", keys, starts, case.log_prob, case.step_size, case.n_leapfrog
-        )
-    seen = support.StepResults(thetas=np.asarray(thetas), accepted=np.asarray(accepted))
+    """From outside the prior it looks like a flipped Metropolis sign; the Gaussian (where it is right) tells."""
+    case, gaussian = checks.outside_prior_case(), checks.gaussian_case()
+
+    def steps_of(problem):
+        thetas, accepted = sampling.variant_steps("finite start only", problem.seeds, problem.thetas,
+                                                  problem.log_prob, problem.step_size, problem.n_leapfrog)
+        return support.StepResults(thetas=thetas, accepted=accepted)
+
     with pytest.raises(Exception) as caught:
-        support.compare_steps(seen, case, support.reference_steps(reference, case))
+        support.compare_steps(steps_of(case), case, support.reference_steps(reference, case),
+                              more=[support.evidence(steps_of(gaussian), gaussian)])
     assert "rejects every proposal from a start where the log-probability is -inf" in str(caught.value)
 
 

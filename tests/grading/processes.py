@@ -24,14 +24,16 @@ def _parents() -> dict[int, tuple[int, str]]:
 
 
 def leftover_child_processes() -> list[int]:
-    """PIDs of live (non-zombie) descendants of this process."""
-    table, me = _parents(), os.getpid()
+    """PIDs of live (non-zombie) descendants of this process, other than its grading worker."""
+    from .production import worker_pids
+
+    table, me, workers = _parents(), os.getpid(), worker_pids()
     found = []
     for pid, (ppid, state) in table.items():
         seen = set()
         while ppid not in (0, 1, me) and ppid in table and ppid not in seen:
             seen.add(ppid)
             ppid = table[ppid][0]
-        if ppid == me and pid != me and state != "Z":
+        if ppid == me and pid != me and pid not in workers and state != "Z":
             found.append(pid)
     return sorted(found)

@@ -8,19 +8,43 @@ child). A check that silently relied on the test process's settings (the
 reference computed in float32 when called outside ``reference64``) fails here
 as it would in production.
 
-Every end-to-end grading in the tests goes through :func:`grade_like_production`,
-so a faster route (a long-lived grading worker, say) replaces it here alone.
+Every end-to-end grading in the tests goes through :func:`grade_like_production`.
+It grades in one long-lived grading worker per test process
+(:class:`autograder.batch.worker.GradingWorker`, what ``grade-batch`` uses): the
+worker runs exactly what ``jaxgrade grade`` runs, with a fresh sandboxed child per
+submission, and pays for Python, JAX and the checks once instead of once per case.
 """
 from __future__ import annotations
 
+import atexit
 import os
 from pathlib import Path
 
 from autograder import vocabulary
-from autograder.grader_process import GraderSettings, run_grader
+from autograder.batch.worker import GradingWorker
+from autograder.grader_process import GraderSettings
 from autograder.sandbox.reaper import become_subreaper
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+_worker: GradingWorker | None = None
+
+
+def _grading_worker() -> GradingWorker:
+    """This test process's long-lived grader, started on first use (this checkout's grader)."""
+    global _worker
+    if _worker is None:
+        path = os.pathsep.join(p for p in (str(REPO_ROOT), os.environ.get("PYTHONPATH", "")) if p)
+        _worker = GradingWorker(env=dict(os.environ, PYTHONPATH=path), fallback=False)
+        atexit.register(_worker.close)
+    return _worker
+
+
+def worker_pids() -> set[int]:
+    """The grading worker's own process: a descendant of the tests that is not the submission's."""
+    proc = _worker._proc if _worker is not None else None
+    return {proc.pid} if proc is not None and proc.poll() is None else set()
 
 
 class GradingFailed(AssertionError):
@@ -32,21 +56,17 @@ def grade_like_production(
     hidden_visibility: str = vocabulary.HIDDEN_VISIBILITY, hidden_feedback: str = vocabulary.HIDDEN_FEEDBACK,
     gpu_tier: bool = False, time_limit: float = 600,
 ) -> dict:
-    """Grade ``submission`` with ``jaxgrade grade`` in its own process; the results file read back."""
+    """Grade ``submission`` as ``jaxgrade grade`` does, in the grading worker; the results file read back."""
     results_path = Path(results_path)
     settings = GraderSettings(
         assignment=assignment, budget=budget, hidden_visibility=hidden_visibility,
         hidden_feedback=hidden_feedback, gpu_tier=gpu_tier, time_limit=time_limit,
     )
-    # This checkout's grader, whatever the test process's working directory.
-    path = os.pathsep.join(p for p in (str(REPO_ROOT), os.environ.get("PYTHONPATH", "")) if p)
     # Anything the submission started that outlives the grader is re-parented to this
-    # process, where tests/grading/processes.py finds it.
+    # process (or to the worker, a subreaper too), where tests/grading/processes.py finds it.
     become_subreaper()
     log_path = results_path.with_suffix(".log")
-    with open(log_path, "wb") as log:
-        run = run_grader(settings, submission=Path(submission), results_path=results_path, log=log,
-                         env=dict(os.environ, PYTHONPATH=path))
+    run = _grading_worker().grade(Path(submission), assignment, results_path, settings=settings, log_path=log_path)
     if run.results is None:
         tail = log_path.read_text(encoding="utf-8", errors="replace")[-3000:]
         raise GradingFailed(f"grading {submission} gave no results: {run.problem}\n--- grader log ---\n{tail}")
