@@ -25,5 +25,5 @@ def test_the_report_states_the_ratio_and_the_class_figure():
     report["summary"] = {name: class_scale.summarise({"grad_forces": report["assignments"]["grad_forces"][name]},
                                                      12, 2) for name in ("baseline", "this")}
     text = class_scale.to_markdown(report)
-    assert "**0.50x**" in text and "| 550 |" in text and "| yes |" in text
+    assert "**0.50x**" in text and "| 550 / 550 |" in text and "| yes |" in text
     assert report["summary"]["this"]["class_200x6_min"] == 60.0 / 12 * 1200 / 60
