@@ -210,7 +210,11 @@ def forces_by_autodiff(ctx):
                     probe.amplitudes, probe.phases),
         what="grad_forces with another potential_energy",
     )
-    problems = [_marked_problem(marked, own, probe, system), _foreign_problem(foreign, own, probe, system)]
+    # The gate lets a sign or a per-particle factor through (accelerations, +grad): those are autodiff too,
+    # so each particle's factor is read from the student's own forces and applied to what the probes add.
+    factors = _per_particle_factors(own, _reference(ctx, "grad_forces", system))
+    problems = [_marked_problem(marked, own, probe, system, factors),
+                _foreign_problem(foreign, own, probe, system, factors)]
     problems = [p for p in problems if p]
     if not problems:
         return ("grad_forces follows potential_energy's derivative rule and differentiates whatever "
@@ -224,8 +228,15 @@ def forces_by_autodiff(ctx):
     )
 
 
-def _marked_problem(marked, own, probe: AutodiffProbe, system) -> str:
-    expected = probe.factor * own - probe.field
+def _per_particle_factors(own, reference) -> np.ndarray:
+    """(N, 1): each particle's force as a multiple of the reference's (1 for the assignment's forces)."""
+    own, reference = np.asarray(own, dtype=np.float64), np.asarray(reference, dtype=np.float64)
+    norms = np.sum(reference * reference, axis=1, keepdims=True)
+    return np.sum(own * reference, axis=1, keepdims=True) / np.where(norms > 0, norms, 1.0)
+
+
+def _marked_problem(marked, own, probe: AutodiffProbe, system, factors) -> str:
+    expected = probe.factor * own - factors * probe.field
     if relative_difference(marked, expected) <= AUTODIFF_TOLERANCE:
         return ""
     unchanged = relative_difference(marked, own) <= AUTODIFF_TOLERANCE
@@ -238,8 +249,8 @@ def _marked_problem(marked, own, probe: AutodiffProbe, system) -> str:
             f"that field ({system.describe()}). Seen: {seen}.")
 
 
-def _foreign_problem(foreign, own, probe: AutodiffProbe, system) -> str:
-    expected = probe.foreign_forces(system)
+def _foreign_problem(foreign, own, probe: AutodiffProbe, system, factors) -> str:
+    expected = factors * probe.foreign_forces(system)
     if relative_difference(foreign, expected) <= FOREIGN_TOLERANCE:
         return ""
     unchanged = relative_difference(foreign, own) <= AUTODIFF_TOLERANCE

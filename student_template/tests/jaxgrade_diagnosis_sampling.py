@@ -222,18 +222,22 @@ def matching_variant(seen_thetas, seen_accepted, seeds, thetas, log_prob, step_s
     function returning them, called only when needed).
     """
     args = (seen_thetas, seen_accepted, seeds, thetas, log_prob, step_size, n_leapfrog)
-    matched = [variant for variant in VARIANTS if _reproduces(variant, *args)]
-    if len(matched) > 1:  # lookalikes on this problem: keep those the other problems agree with
-        others = _evidence(more)
-        consistent = [v for v in matched if others and all(_reproduces(v, *other) for other in others)]
-        matched = consistent or matched
-    if not matched:
-        return None
-    if len(matched) > 1:
+    first, others = None, None
+    for variant in VARIANTS:  # in order, stopping at the first that every problem agrees with
+        if not _reproduces(variant, *args):
+            continue
+        others = _evidence(more) if others is None else others
+        if others and not all(_reproduces(variant, *other) for other in others):
+            first = first or variant  # a lookalike on this problem only: look further
+            continue
         for group, words in LOOKALIKES.items():
-            if set(matched) <= set(group):
-                return words
-    return VARIANTS[matched[0]]
+            if variant in group:
+                matched = [v for v in VARIANTS if v in group and (v == variant or _reproduces(v, *args))]
+                if len(matched) > 1:
+                    resolved = [v for v in matched if others and all(_reproduces(v, *o) for o in others)]
+                    return VARIANTS[resolved[0]] if len(resolved) == 1 else words
+        return VARIANTS[variant]
+    return VARIANTS[first] if first else None
 
 
 def _unnamed_mistake(seen_thetas, seen_accepted, seeds, thetas, log_prob, step_size, n_leapfrog):
