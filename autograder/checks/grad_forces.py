@@ -235,9 +235,22 @@ def _per_particle_factors(own, reference) -> np.ndarray:
     return np.sum(own * reference, axis=1, keepdims=True) / np.where(norms > 0, norms, 1.0)
 
 
+def _signs(factors) -> list:
+    """How grad_forces may map -grad of potential_energy and still be autodiff: as is, negated, or per particle."""
+    return [1.0, -1.0, factors, -factors]
+
+
+def _closest(seen, candidates) -> tuple:
+    """(difference, index) of the candidate ``seen`` is closest to."""
+    return min(((relative_difference(seen, c), i) for i, c in enumerate(candidates)), key=lambda pair: pair[0])
+
+
 def _marked_problem(marked, own, probe: AutodiffProbe, system, factors) -> str:
-    expected = probe.factor * own - factors * probe.field
-    if relative_difference(marked, expected) <= AUTODIFF_TOLERANCE:
+    # -grad (or +grad) of the module's own potential, whatever it is, or each particle's factor of it
+    candidates = [probe.factor * own - s * probe.field for s in _signs(factors)]
+    difference, best = _closest(marked, candidates)
+    expected = candidates[best]
+    if difference <= AUTODIFF_TOLERANCE:
         return ""
     unchanged = relative_difference(marked, own) <= AUTODIFF_TOLERANCE
     seen = ("your forces did not change at all: they do not come from differentiating potential_energy"
@@ -250,8 +263,10 @@ def _marked_problem(marked, own, probe: AutodiffProbe, system, factors) -> str:
 
 
 def _foreign_problem(foreign, own, probe: AutodiffProbe, system, factors) -> str:
-    expected = factors * probe.foreign_forces(system)
-    if relative_difference(foreign, expected) <= FOREIGN_TOLERANCE:
+    candidates = [s * probe.foreign_forces(system) for s in _signs(factors)]
+    difference, best = _closest(foreign, candidates)
+    expected = candidates[best]
+    if difference <= FOREIGN_TOLERANCE:
         return ""
     unchanged = relative_difference(foreign, own) <= AUTODIFF_TOLERANCE
     seen = ("your gravitational forces, unchanged: grad_forces does not differentiate potential_energy"

@@ -185,7 +185,7 @@ def _flat_steps(ctx, *, custom_gradient: bool):
     return ctx.remember(("flat steps", custom_gradient), lambda: _student_steps(ctx, case))
 
 
-@REGISTRY.check("Random-key convention: the momentum comes from the first key of jax.random.split(key)", points=1)
+@REGISTRY.check("Random-key convention: the momentum comes from the first key of jax.random.split(key)", points=0.5)
 def momentum_key(ctx):
     ctx.require(MOVES)
     case = cases.flat_case(custom_gradient=False)

@@ -29,6 +29,9 @@ KNOWN_DISAGREEMENTS = {
     ("jit_potential/jitted_placeholder", "both_jitted"):
         "the grader withholds the jit check until W is the pair potential (a gate); the public jit test does "
         "not apply that gate yet",
+    ("scan_integrator/identity_step_in_scan", "built_on_scan"):
+        "the grader counts the scan structure of an exported program only once that program moves the particles "
+        "as the reference does on inputs drawn after the export; the public test reads the structure alone",
     ("scan_integrator/particle_by_particle", "one_step_matches"):
         "the public step test has only uncoupled harmonic oscillators, where updating particle by particle "
         "is harmless; the graded check adds pairwise gravity (the public fixture needs that case too)",
@@ -38,8 +41,11 @@ parity gap to close; the test fails when a listed pair agrees (so the list canno
 
 
 def _is_module(case: Path, assignment: str) -> bool:
-    """A ``.py`` submission (notebooks: tests/grading/test_notebook_submission.py and the corpus)."""
-    return (case / f"{assignment}.py").is_file() or (case / "assignments" / f"{assignment}.py").is_file()
+    """A plain ``.py`` module: notebooks and script exports calling get_ipython() are staged by the grader
+    first (docs/notebooks.md), which the public tests do not do; tests/grading/test_notebook_submission.py
+    and the corpus cover them."""
+    files = [case / f"{assignment}.py", case / "assignments" / f"{assignment}.py"]
+    return any(f.is_file() and "get_ipython(" not in f.read_text(errors="replace") for f in files)
 
 
 def cases_of(assignment: str) -> list[Path]:
