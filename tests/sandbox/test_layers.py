@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from autograder.sandbox import landlock, spawn
+from autograder.sandbox import landlock, reach, spawn
 from tests.sandbox.conftest import HOSTILE, SMALL, secret_plan, start_bystander
 
 ROOT = os.geteuid() == 0
@@ -96,10 +96,17 @@ def test_root_child_without_capabilities_cannot_read_the_grader_environment(work
 
 @pytest.mark.skipif(not ROOT, reason="switching users needs root")
 def test_separate_user_alone_does_not_hide_a_world_readable_checkout(work_dir, sandbox_uid):
-    # Why Landlock matters: a checkout is world-readable, so another uid still reads it.
-    report, seen = run_layers(work_dir, "read_secrets", json.dumps(secret_plan()), uid=sandbox_uid)
+    # Why Landlock matters: a checkout is usually world-readable, so another uid still reads it.
+    # A checkout in a private folder (mktemp -d, a 0700 home) is the exception: there the folder's
+    # mode alone hides it, and that is asserted instead.
+    plan = secret_plan()
+    world_readable = reach.why_unreachable(plan["files"][0], "r", sandbox_uid, sandbox_uid, None) is None
+    report, seen = run_layers(work_dir, "read_secrets", json.dumps(plan), uid=sandbox_uid)
     assert report["separate_user"]["active"], report["separate_user"]
-    assert seen["read"], "expected a bare uid switch to leave the world-readable checkout readable"
+    if world_readable:
+        assert seen["read"], "expected a bare uid switch to leave the world-readable checkout readable"
+    else:
+        assert not seen["read"], f"the private checkout should be out of the uid's reach, read: {seen['read']}"
 
 
 @pytest.mark.skipif(LANDLOCK_ABI < 6, reason=f"Landlock ABI {LANDLOCK_ABI} has no signal scope")
