@@ -44,27 +44,43 @@ def scratch_usage(scratch: Path, max_entries: int = MAX_ENTRIES) -> tuple[int, i
     return total, entries
 
 
+def over_limit(proc: subprocess.Popen, scratch: Path, limit_bytes: int) -> str | None:
+    """Measure scratch now; past the limit, kill ``proc``'s process group and return the reason."""
+    reason = getattr(proc, "overflow_reason", None)
+    if reason:
+        return reason
+    used, entries = scratch_usage(scratch)
+    if used <= limit_bytes and entries <= MAX_ENTRIES:
+        return None
+    proc.overflow_reason = (
+        f"your code wrote more than {limit_bytes // 2**20} MB to disk "
+        f"({used / 2**20:.0f} MB in {entries} files and folders); the grader stopped it"
+        if used > limit_bytes else
+        f"your code created more than {MAX_ENTRIES} files and folders; the grader stopped it"
+    )
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except OSError:
+        pass
+    return proc.overflow_reason
+
+
 def watch(proc: subprocess.Popen, scratch: Path, limit_bytes: int) -> dict:
-    """Kill ``proc``'s process group once scratch holds more than ``limit_bytes``; a report entry."""
+    """Kill ``proc``'s process group once scratch holds more than ``limit_bytes``; a report entry.
+
+    Polling alone races a fast writer: a call can fill scratch and answer between
+    two polls. So the check is also left on the process (``proc.scratch_check``),
+    which the session runs after every reply, before it accepts the reply.
+    """
+    proc.scratch_check = lambda: over_limit(proc, scratch, limit_bytes)
 
     def run():
         while proc.poll() is None:
-            used, entries = scratch_usage(scratch)
-            if used > limit_bytes or entries > MAX_ENTRIES:
-                proc.overflow_reason = (
-                    f"your code wrote more than {limit_bytes // 2**20} MB to disk "
-                    f"({used / 2**20:.0f} MB in {entries} files and folders); the grader stopped it"
-                    if used > limit_bytes else
-                    f"your code created more than {MAX_ENTRIES} files and folders; the grader stopped it"
-                )
-                try:
-                    os.killpg(proc.pid, signal.SIGKILL)
-                except OSError:
-                    pass
+            if over_limit(proc, scratch, limit_bytes):
                 return
             threading.Event().wait(POLL_SECONDS)
 
     threading.Thread(target=run, name="scratch-watch", daemon=True).start()
     return {"active": True,
             "detail": f"the grader watches scratch ({limit_bytes // 2**20} MB, {MAX_ENTRIES} entries at most) "
-                      f"every {POLL_SECONDS:g} s and stops the child past it"}
+                      f"every {POLL_SECONDS:g} s and after every reply, and stops the child past it"}

@@ -64,6 +64,9 @@ class GradingTimeSpent(ChildTimeout):
                      "no further calls are made",)
 
 
+SCRATCH_HINT = " (all files together may take at most that; write less, or nothing)"
+
+
 class ChildCrashed(ChildError):
     pass
 
@@ -269,6 +272,10 @@ class ChildSession:
             self.close()
             raise ChildCrashed(reason) from None
         self._account(started, budget, functions)
+        overflow = self._scratch_overflow()
+        if overflow:  # the reply was written past the scratch limit: it does not count
+            self.close()
+            raise ChildCrashed(overflow + SCRATCH_HINT)
         if reply.get("ok") is True:
             return reply.get("value")
         error = reply.get("error")
@@ -319,6 +326,11 @@ class ChildSession:
             raise ChildTimeout(0)
         return os.read(self._from_child, n)
 
+    def _scratch_overflow(self) -> str | None:
+        """The scratch watch's verdict, measured now (see scratch_watch.watch)."""
+        check = getattr(self._proc, "scratch_check", None)
+        return check() if check is not None else None
+
     def _death_reason(self, exc: Exception) -> str:
         code = None
         if self._proc is not None:
@@ -328,7 +340,7 @@ class ChildSession:
                 code = None
         overflow = getattr(self._proc, "overflow_reason", None)  # set by scratch_watch
         if overflow:
-            return overflow + " (all files together may take at most that; write less, or nothing)"
+            return overflow + SCRATCH_HINT
         if code is None:
             return f"the submission broke the connection to the grader ({exc})"
         if code < 0:
