@@ -35,6 +35,7 @@ def _starts(center, spread, count, *, seed, dtype=np.float64):
     return [np.asarray(center + spread * rng.normal(size=len(center)), dtype=dtype) for _ in range(count)]
 
 
+@functools.cache  # one log_prob object per problem: compilations keyed on it are reused
 def gaussian_case() -> StepCase:
     """16 steps from random starts, then the first start again with its own
     key (same result expected) and with a new key (a different proposal)."""
@@ -53,6 +54,7 @@ def gaussian_case() -> StepCase:
 BOX_LOWER, BOX_UPPER = np.array([-1.0, -3.0]), np.array([2.0, 1.0])
 
 
+@functools.cache  # one log_prob object per problem: compilations keyed on it are reused
 def outside_prior_case() -> StepCase:
     """12 starts just outside a box prior (log-probability -inf there): the
     contract accepts a proposal that ends inside (H1 finite, log_ratio = +inf)
@@ -80,6 +82,7 @@ def outside_prior_case() -> StepCase:
     )
 
 
+@functools.cache  # one log_prob object per problem: compilations keyed on it are reused
 def banana_case(dtype=np.float64) -> StepCase:
     return StepCase(
         label=f"banana-shaped density ({np.dtype(dtype).name})",
@@ -97,6 +100,7 @@ def jla_data():
     return load_jla()
 
 
+@functools.cache  # one log_prob object per problem: compilations keyed on it are reused
 def supernova_case(reference) -> StepCase:
     z, mu, cov = jla_data()
     starts = _starts(np.array([0.3, 0.7]), np.array([0.03, 0.007]), 10, seed=3)
@@ -120,6 +124,7 @@ DIVERGING_STARTS = [  # (theta0, seed): 4 paths cross theta = 0 (NaN), 7 accepte
 ]
 
 
+@functools.cache  # one log_prob object per problem: compilations keyed on it are reused
 def diverging_case() -> StepCase:
     """Steps on log-normal densities written with ``jnp.log(theta)``: four leapfrog paths
     cross theta = 0, where the log-probability and its gradient are NaN, so the proposal
@@ -154,6 +159,7 @@ def diverged_proposals(case: StepCase) -> np.ndarray:
 FLAT_SLOPE = np.array([1e-3, -2e-3, 0.5e-3])
 
 
+@functools.cache  # one log_prob object per problem: compilations keyed on it are reused
 def flat_case(*, custom_gradient: bool) -> StepCase:
     """Steps from the origin of a flat density in 3-D: the gradient is zero, or,
     with ``custom_gradient``, the constant FLAT_SLOPE by a custom_jvp rule."""

@@ -46,63 +46,117 @@ def trajectory(theta, p, log_prob, step_size, n_leapfrog, *, extra_kick):
     return theta, p
 
 
-@functools.cache
-def jitted_variant_steps():
-    """``steps(variant, keys (k, 2), thetas (k, d), log_prob, step_size, n_leapfrog)``, jitted (built once).
+def leapfrog_path(theta, p, log_prob, step_size, n_steps):
+    """Positions and momenta after 0, 1, ..., n_steps velocity-Verlet steps from (theta, p) (d,): (n_steps + 1, d) each.
 
-    ``variant`` is "reference" (the spec's step, which also gives the reference's
-    proposals as ``theta1``) or a key of VARIANTS. Returns ``(theta_new, accepted, theta1)``.
+    A ``lax.scan``, so one compilation serves every n_steps' worth of steps.
     """
     import jax
     import jax.numpy as jnp
 
-    @functools.partial(jax.jit, static_argnums=(0, 3, 4, 5))
-    def steps(variant: str, keys, thetas, log_prob, step_size, n_leapfrog):
+    grad = jax.grad(log_prob)
+
+    def step(state, _):
+        theta, p = state
+        p = p + step_size / 2 * grad(theta)
+        theta = theta + step_size * p
+        p = p + step_size / 2 * grad(theta)
+        return (theta, p), (theta, p)
+
+    _, (thetas, ps) = jax.lax.scan(step, (theta, p), None, length=n_steps)
+    return jnp.concatenate([theta[None], thetas]), jnp.concatenate([p[None], ps])
+
+
+@functools.cache
+def jitted_all_variants():
+    """``steps(keys (k, 2), thetas (k, d), log_prob, step_size, n_leapfrog)``, jitted (built once).
+
+    Returns ``{variant: (theta_new (k, d), accepted (k,), theta1 (k, d))}`` for
+    "reference" (the spec's step) and every key of VARIANTS, all from one
+    compilation per problem: the variants share their momentum draws and
+    trajectories (four paths of n_leapfrog + 1 steps give every end point).
+    """
+    import jax
+    import jax.numpy as jnp
+
+    @functools.partial(jax.jit, static_argnums=(2, 3, 4))
+    def steps(keys, thetas, log_prob, step_size, n_leapfrog):
         def one(key, theta):
             key_p, key_u = jax.random.split(key)
-            if variant == "swapped keys":
-                key_p, key_u = key_u, key_p
-            elif variant == "momentum from the unsplit key":
-                key_p = key
-            elif variant == "uniform from the unsplit key":
-                key_u = key
-            elif variant == "one key":
-                key_p = key_u = key
-            p0 = jax.random.normal(key_p, theta.shape, theta.dtype)
-            if variant == "negated momentum":
-                p0 = -p0
-            off_by = {"one leapfrog step too many": 1, "one leapfrog step too few": -1}.get(variant, 0)
-            steps_taken = n_leapfrog + off_by
-            theta1, p1 = trajectory(theta, p0, log_prob, step_size, steps_taken, extra_kick=variant == "extra kick")
-            h0, h1 = hamiltonian(theta, p0, log_prob), hamiltonian(theta1, p1, log_prob)
-            log_ratio = h1 - h0 if variant == "flipped sign" else h0 - h1
-            accepted = jnp.isfinite(h1) & (jnp.log(jax.random.uniform(key_u, dtype=theta.dtype)) < log_ratio)
-            if variant == "finite start only":
-                accepted = accepted & jnp.isfinite(h0)
-            if variant == "always accept":  # every finite proposal
-                accepted = jnp.isfinite(h1)
-            return jnp.where(accepted, theta1, theta), accepted, theta1
+            normal = lambda k: jax.random.normal(k, theta.shape, theta.dtype)  # noqa: E731
+            log_u = {name: jnp.log(jax.random.uniform(k, dtype=theta.dtype))
+                     for name, k in (("key_p", key_p), ("key_u", key_u), ("key", key))}
+            p0s = {"key_p": normal(key_p), "key_u": normal(key_u), "key": normal(key)}
+            p0s["negated"] = -p0s["key_p"]
+            paths = jax.vmap(lambda p: leapfrog_path(theta, p, log_prob, step_size, n_leapfrog + 1))(
+                jnp.stack(list(p0s.values())))
+            end = {name: (paths[0][i], paths[1][i]) for i, name in enumerate(p0s)}  # (n + 2, d) each
+
+            def outcome(momentum, steps_taken, uniform, rule="spec", extra_kick=False):
+                theta_path, p_path = end[momentum]
+                theta1, p1 = theta_path[steps_taken], p_path[steps_taken]
+                if extra_kick:  # the course reading's snippet: one more half kick at the end
+                    p1 = p1 + step_size / 2 * jax.grad(log_prob)(theta1)
+                h0, h1 = hamiltonian(theta, p0s[momentum], log_prob), hamiltonian(theta1, p1, log_prob)
+                log_ratio = h1 - h0 if rule == "flipped sign" else h0 - h1
+                accepted = jnp.isfinite(h1) & (log_u[uniform] < log_ratio)
+                if rule == "finite start only":
+                    accepted = accepted & jnp.isfinite(h0)
+                if rule == "always accept":  # every finite proposal
+                    accepted = jnp.isfinite(h1)
+                return jnp.where(accepted, theta1, theta), accepted, theta1
+
+            n = n_leapfrog
+            return {
+                "reference": outcome("key_p", n, "key_u"),
+                "swapped keys": outcome("key_u", n, "key_p"),
+                "momentum from the unsplit key": outcome("key", n, "key_u"),
+                "uniform from the unsplit key": outcome("key_p", n, "key"),
+                "one key": outcome("key", n, "key"),
+                "flipped sign": outcome("key_p", n, "key_u", "flipped sign"),
+                "always accept": outcome("key_p", n, "key_u", "always accept"),
+                "negated momentum": outcome("negated", n, "key_u"),
+                "extra kick": outcome("key_p", n, "key_u", extra_kick=True),
+                "one leapfrog step too many": outcome("key_p", n + 1, "key_u"),
+                "one leapfrog step too few": outcome("key_p", max(n - 1, 0), "key_u"),
+                "finite start only": outcome("key_p", n, "key_u", "finite start only"),
+            }
 
         return jax.vmap(one)(keys, thetas)
 
     return steps
 
 
-def variant_steps(variant: str, seeds, thetas, log_prob, step_size: float, n_leapfrog: int, *, proposals=False):
-    """The variant's ``(theta_new (k, d), accepted (k,))`` for PRNGKey(seed) and start, float64, NumPy.
+_RECENT: dict = {}  # the last few problems' variants: matching asks for one variant at a time
 
-    With ``proposals``, the end points of the trajectories (k, d) come third.
-    """
+
+def all_variant_steps(seeds, thetas, log_prob, step_size: float, n_leapfrog: int) -> dict:
+    """``{variant: (theta_new (k, d), accepted (k,), theta1 (k, d))}`` for PRNGKey(seed) and start, float64, NumPy."""
     import jax
     import jax.numpy as jnp
 
-    with jax.enable_x64(True):
-        keys = jnp.stack([jax.random.PRNGKey(int(seed)) for seed in seeds])
-        new, accepted, theta1 = jitted_variant_steps()(
-            variant, keys, jnp.asarray(np.stack(thetas)), log_prob, float(step_size), int(n_leapfrog)
-        )
-        result = (np.asarray(new), np.asarray(accepted))
-        return result + (np.asarray(theta1),) if proposals else result
+    starts = np.stack([np.asarray(t, dtype=np.float64) for t in thetas])
+    memo = (tuple(int(s) for s in seeds), starts.shape, starts.tobytes(), log_prob, float(step_size),
+            int(n_leapfrog))
+    if memo not in _RECENT:
+        with jax.enable_x64(True):
+            keys = jnp.stack([jax.random.PRNGKey(int(seed)) for seed in seeds])
+            found = jitted_all_variants()(keys, jnp.asarray(starts), log_prob, float(step_size), int(n_leapfrog))
+            found = {name: tuple(np.asarray(a) for a in arrays) for name, arrays in found.items()}
+        while len(_RECENT) >= 32:
+            _RECENT.pop(next(iter(_RECENT)))
+        _RECENT[memo] = found
+    return _RECENT[memo]
+
+
+def variant_steps(variant: str, seeds, thetas, log_prob, step_size: float, n_leapfrog: int, *, proposals=False):
+    """The variant's ``(theta_new (k, d), accepted (k,))`` for PRNGKey(seed) and start, float64, NumPy.
+
+    ``variant`` is "reference" (the spec's step) or a key of VARIANTS. With
+    ``proposals``, the end points of the trajectories (k, d) come third.
+    """
+    new, accepted, theta1 = all_variant_steps(seeds, thetas, log_prob, step_size, n_leapfrog)[variant]
+    return (new, accepted, theta1) if proposals else (new, accepted)
 
 
 # Variant -> (first line: the mistake, in hmc_step; how to fix). Checked in this order; the

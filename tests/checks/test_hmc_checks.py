@@ -73,9 +73,9 @@ def test_a_chain_without_metropolis_breaks_the_bounds():
     with fx.reference_x64():
         theta, samples = jnp.asarray(checks.GAUSSIAN_MEAN), []
         for key in keys:
-            thetas, _, _ = sampling.jitted_variant_steps()(
-                "always accept", key[None], theta[None], case.log_prob, case.step_size, case.n_leapfrog
-            )
+            thetas, _, _ = sampling.jitted_all_variants()(
+                key[None], theta[None], case.log_prob, case.step_size, case.n_leapfrog
+            )["always accept"]
             theta = thetas[0]
             samples.append(np.asarray(theta))
     scale = np.sqrt(np.outer(np.diag(checks.GAUSSIAN_COV), np.diag(checks.GAUSSIAN_COV)))
