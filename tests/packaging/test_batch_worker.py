@@ -20,11 +20,14 @@ from autograder.packaging.bundle import PROJECT_ROOT
 from .conftest import RUN_AS
 
 CORPUS = PROJECT_ROOT / "tests" / "corpus"
-CORRECT = CORPUS / "correct" / "grad_forces" / "triu_indices_flat"
-WRONG = CORPUS / "wrong" / "grad_forces" / "forgot_G"
+# vmap_forces: its reference values are kept across students (reuse.py), and it grades in half
+# the time of grad_forces.
+ASSIGNMENT = "vmap_forces"
+CORRECT = CORPUS / "correct" / ASSIGNMENT / "alias_vmap"
+WRONG = CORPUS / "wrong" / ASSIGNMENT / "summed_over_wrong_axis"
 # Production settings, with a uid of this test's own when root (as grade-batch gives each worker one):
 # the child's thread allowance counts every process of its uid, so it must not share "nobody".
-SETTINGS = GraderSettings(assignment="grad_forces", run_as="63900" if RUN_AS else "")
+SETTINGS = GraderSettings(assignment=ASSIGNMENT, run_as="63900" if RUN_AS else "")
 
 
 def comparable(data: dict) -> dict:
@@ -47,7 +50,7 @@ def test_a_submission_scores_the_same_alone_first_last_and_after_a_worker_dies(t
     with GradingWorker() as worker:
         seen = []
         for case in (WRONG, CORRECT, WRONG):  # the wrong one first, then last, after a correct one
-            run = worker.grade(case, "grad_forces", tmp_path / "batch.json", settings=SETTINGS)
+            run = worker.grade(case, ASSIGNMENT, tmp_path / "batch.json", settings=SETTINGS)
             assert run.problem is None, run.problem
             seen.append((case.name, comparable(run.results)))
         assert worker.fallbacks == 0 and worker.restarts == 0, "a healthy worker grades every student itself"
@@ -55,7 +58,7 @@ def test_a_submission_scores_the_same_alone_first_last_and_after_a_worker_dies(t
         # The worker dies in the middle of a grading: that student is graded again, alone.
         killer = threading.Timer(0.5, lambda: os.killpg(worker._proc.pid, signal.SIGINT))
         killer.start()
-        run = worker.grade(CORRECT, "grad_forces", tmp_path / "killed.json", settings=SETTINGS)
+        run = worker.grade(CORRECT, ASSIGNMENT, tmp_path / "killed.json", settings=SETTINGS)
         killer.join()
         assert worker.fallbacks == 1, "the grading interrupted by the worker's death was not graded again"
         assert run.problem is None, run.problem
@@ -109,7 +112,7 @@ def test_a_wedged_worker_is_stopped_at_the_time_limit(tmp_path):
     script = tmp_path / "python"
     script.write_text("#!/bin/sh\nexec cat > /dev/null\n")
     script.chmod(0o755)
-    settings = GraderSettings(assignment="grad_forces", time_limit=1)
+    settings = GraderSettings(assignment=ASSIGNMENT, time_limit=1)
     with GradingWorker(python=str(script), fallback=False) as worker:
-        run = worker.grade(Path(CORRECT), "grad_forces", tmp_path / "r.json", settings=settings)
+        run = worker.grade(Path(CORRECT), ASSIGNMENT, tmp_path / "r.json", settings=settings)
     assert run.results is None and "longer than 1 s" in run.problem
