@@ -47,6 +47,26 @@ def _forms(path) -> list[Path]:
     return list(dict.fromkeys([Path(os.path.abspath(path)), Path(os.path.realpath(path))]))
 
 
+def _hops(path, limit: int = 40) -> list[Path]:
+    """Every path a symlink chain passes through from ``path`` to its target, one link at a time.
+
+    ``realpath`` alone jumps to the end: a venv's ``python`` linking to ``~/bin/python3``,
+    itself a link to pyenv's interpreter, needs the middle link made too.
+    """
+    hops, current = [], Path(os.path.abspath(path))
+    for _ in range(limit):
+        step = Path(current.anchor)
+        for part in current.parts[1:]:
+            step = step / part
+            if step.is_symlink():
+                current = Path(os.path.abspath(step.parent / os.readlink(step) / current.relative_to(step)))
+                hops.append(current)
+                break
+        else:
+            break
+    return hops
+
+
 def _first_blocked(path: Path, uid: int, gid: int) -> Path | None:
     """The outermost folder above `path` that uid cannot search, or None."""
     for folder in reversed(path.parents):
@@ -73,7 +93,7 @@ def plan_reach(needs, uid: int, gid: int, roots) -> dict | None:
     """
     roots = [Path(os.path.realpath(r)) for r in roots]
     covers, binds, links = set(), set(), {}
-    work = [form for path, _ in needs if os.path.exists(path) for form in _forms(path)]
+    work = [form for path, _ in needs if os.path.exists(path) for form in _forms(path) + _hops(path)]
     seen = set()
     while work:
         path = work.pop()
@@ -89,7 +109,7 @@ def plan_reach(needs, uid: int, gid: int, roots) -> dict | None:
             step = step / part
             if step.is_symlink():
                 links[step] = os.readlink(step)
-                work.append(Path(os.path.realpath(path)))
+                work += [Path(os.path.realpath(path))] + _hops(path)
                 break
             if step == path or step in roots:
                 binds.add(step)

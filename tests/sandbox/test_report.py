@@ -110,6 +110,23 @@ def test_interpreter_under_an_unsearchable_folder_is_reached_without_exposing_th
         f"expected the covered folder to show only the interpreter's link, saw {seen[str(private)]}")
 
 
+@pytest.mark.skipif(not ROOT, reason="switching users needs root")
+def test_an_interpreter_reached_through_two_links_in_private_folders_starts(work_dir, sandbox_uid):
+    """A venv made by `~/bin/python3` (a link to pyenv's Python) links to that link: every hop is made."""
+    private, scratch = _private_interpreter(work_dir)
+    venv = work_dir / "checkout"
+    venv.mkdir(mode=0o700)
+    (venv / "python3").symlink_to(private / "python")  # venv/bin/python3 -> ~/bin/python3 -> the real one
+    proc, report = spawn_child(argv=[str(venv / "python3"), "-I", str(scratch / "child.py")],
+                               scratch=scratch, env={}, limits=SMALL, stdout_path=work_dir / "o",
+                               stderr_path=work_dir / "e", run_as=str(sandbox_uid))
+    try:
+        assert proc.wait(timeout=60) == 0, (work_dir / "e").read_text()
+    finally:
+        release(report)
+    assert json.loads((scratch / "result.json").read_text())["uid"] == sandbox_uid
+
+
 @pytest.mark.skipif(not ROOT, reason="needs root to drop a capability")
 def test_unreachable_interpreter_without_cap_sys_admin_refuses_to_run_as_root(work_dir, sandbox_uid):
     # Docker without CAP_SYS_ADMIN: no mount namespace, so the user cannot reach a home-folder
