@@ -217,7 +217,11 @@ def to_markdown(report: dict) -> str:
     lines += ["", "Per grading / floor: core-seconds per grading in the batch over the floor (a fresh process "
               f"importing JAX and calling the reference once). Peak grader + child: the largest grading process "
               f"plus the largest sandboxed child seen (target <= {TARGET_MB:g} MB; the two maxima may come from "
-              "different moments, so their sum bounds one grading from above).", ""]
+              "different moments, so their sum bounds one grading from above). Scores equal: whether both "
+              "trees gave every submission the same score; a baseline that is an older grader scores "
+              "differently wherever its checks have changed since (new checks, points moved, evidence "
+              "the older one could be fooled by), so a NO there compares two gradings, not a fault; "
+              "tests/packaging/test_batch_worker.py holds one tree's batch to its gradings alone.", ""]
     if report.get("breakdown"):
         lines += ["## Where one grading's time goes (s)", "",
                   "A correct submission graded twice in one process, timed inside: the first grading pays for "
