@@ -1,5 +1,5 @@
 """The checks of each assignment: one module per assignment, each exposing
-``REGISTRY``, a :class:`~autograder.checks.framework.CheckRegistry`.
+``REGISTRY``, a :class:`~autograder.checking.framework.CheckRegistry`.
 
 The assignments are discovered from their own files (see
 ``autograder.catalog``); the other modules here are helpers checks share.

@@ -28,10 +28,10 @@ import functools
 
 import numpy as np
 
-from .. import diagnosis
-from . import nbody_systems as systems
-from .evidence import relative_difference
-from .framework import CheckRegistry, Fail, Gate, NotShown, as_float_array, require_close, require_dtype
+from ..checking.evidence import relative_difference
+from ..checking.framework import CheckRegistry, Fail, Gate, NotShown, as_float_array, require_close, require_dtype
+from ..shipped import diagnosis
+from .physics import nbody_systems as systems
 
 REGISTRY = CheckRegistry("grad_forces")
 

@@ -33,11 +33,12 @@ import functools
 
 import numpy as np
 
-from .. import diagnosis
-from . import evidence, nbody_evidence
-from . import nbody_systems as systems
-from .evidence import relative_difference
-from .framework import CheckRegistry, Fail, Gate, NotShown, as_float_array, require_close, require_dtype
+from ..checking import evidence
+from ..checking.evidence import relative_difference
+from ..checking.framework import CheckRegistry, Fail, Gate, NotShown, as_float_array, require_close, require_dtype
+from ..shipped import diagnosis
+from .physics import nbody_evidence
+from .physics import nbody_systems as systems
 
 REGISTRY = CheckRegistry("vmap_forces")
 USES_EXPORTED_PROGRAMS = True  # grading starts the verifier alongside the child (autograder/verifier)

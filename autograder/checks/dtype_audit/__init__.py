@@ -15,10 +15,10 @@ import functools
 import jax
 import numpy as np
 
-from .. import diagnosis_pytrees as shared
-from ..sandbox.session import ChildError, StudentError
-from .dynamics_fixtures import reference_x64
-from .framework import CheckRegistry, Fail, Gate, NotShown, draw_examples
+from ...checking.framework import CheckRegistry, Fail, Gate, NotShown, draw_examples
+from ...sandbox.session import ChildError, StudentError
+from ...shipped import diagnosis_pytrees as shared
+from ..physics.dynamics_fixtures import reference_x64
 from .pytree_examples import (
     describe_leaves,
     flat_leaves,

@@ -16,11 +16,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-# The diagnoses are shared with the student template's public tests (one definition).
-from ..diagnosis import acceleration_hint, max_normalised_error_or_inf, scale_hint  # noqa: F401
-
 # References in float64 (the grading process leaves 64-bit mode off): one definition, for any assignment.
-from .properties import reference64  # noqa: F401
+from ...checking.properties import reference64  # noqa: F401
+
+# The diagnoses are shared with the student template's public tests (one definition).
+from ...shipped.diagnosis import acceleration_hint, max_normalised_error_or_inf, scale_hint  # noqa: F401
 
 GRID = 4  # cells per axis: room for up to 64 particles
 JITTER = 0.3  # each particle moves at most this many cells from its cell centre
@@ -77,7 +77,7 @@ def particle_systems(*, n: int, softened: bool):
 
 def draw_systems(*, sizes, softened=(False, True), per_kind: int = 1, seed: int) -> list[ParticleSystem]:
     """``per_kind`` systems for every (size, softened) pair, in a fixed order."""
-    from .framework import draw_examples
+    from ...checking.framework import draw_examples
 
     systems = []
     for n in sizes:

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import evidence
-from .framework import Fail
+from ...checking import evidence
+from ...checking.framework import Fail
 from .nbody_systems import GRID, JITTER, ParticleSystem
 
 BAKED = ("jit_constants", "constants")  # routes with eps2 and G fixed to numbers

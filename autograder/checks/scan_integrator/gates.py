@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import dynamics_fixtures as fx
-from . import scan_integrator_cases as cases
-from . import scan_integrator_evidence as scan_evidence
-from .framework import Fail, Gate, NotShown, Target, as_float_array
-from .integrator_diagnosis import kepler_energy_error, require_state, states_close, structure_problem
-from .loose_gates import motion_mismatch
+from ...checking.framework import Fail, Gate, NotShown, Target, as_float_array
+from ...checking.loose_gates import motion_mismatch
+from ..physics import dynamics_fixtures as fx
+from ..physics.integrator_diagnosis import kepler_energy_error, require_state, states_close, structure_problem
+from . import cases
+from . import evidence as scan_evidence
 
 ONE_STEP_CHECK = "leapfrog_step: one kick-drift-kick step matches the reference (float64)"
 SHORT_RUN_CHECK = "integrate: final state and trajectory match the reference, trajectory holds steps 1..n_steps"

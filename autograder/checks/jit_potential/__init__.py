@@ -2,7 +2,7 @@
 recompiles needlessly.
 
 Compiling is judged from evidence the student's process cannot rewrite
-(``jit_potential_evidence.py``): each function is exported with ``jax.export``
+(``jit_potential/evidence.py``): each function is exported with ``jax.export``
 on abstract inputs, and the program is read and run in the grader's confined
 verifier. Only a ``jax.jit`` function exports as itself; a static eps2 or G
 cannot take an abstract value; a Python loop over particles makes the program
@@ -21,11 +21,11 @@ import functools
 
 import numpy as np
 
-from .. import diagnosis
-from . import jit_potential_evidence as evidence_of
-from . import nbody_systems as systems
-from .framework import CheckRegistry, Fail, Gate, NotShown, as_float_array, require_close, require_dtype
-from .loose_gates import not_the_same_quantity
+from ...checking.framework import CheckRegistry, Fail, Gate, NotShown, as_float_array, require_close, require_dtype
+from ...checking.loose_gates import not_the_same_quantity
+from ...shipped import diagnosis
+from ..physics import nbody_systems as systems
+from . import evidence as evidence_of
 
 REGISTRY = CheckRegistry("jit_potential")
 USES_EXPORTED_PROGRAMS = True  # grading starts the verifier alongside the child (autograder/verifier)
@@ -203,7 +203,7 @@ def float32_preserved(ctx):
 
 
 def _programs(ctx, function: str) -> dict:
-    """{N: Evidence}: ``function`` exported at each of VALUE_SIZES, checked in the verifier (jit_potential_evidence)."""
+    """{N: Evidence}: ``function`` exported at each of VALUE_SIZES, checked in the verifier (evidence.py)."""
     softened = next(s for s in _value_systems() if s.eps2 > 0)
     if function == "potential_energy_jit":
         return evidence_of.exported_programs(

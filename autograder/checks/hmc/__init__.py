@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import diagnosis_sampling as sampling
-from ..sandbox.session import StudentError
-from . import hmc_cases as cases
-from .framework import CheckRegistry, Fail, Gate, Key, NotShown, Target, as_float_array
-from .hmc_support import (
+from ...checking.framework import CheckRegistry, Fail, Gate, Key, NotShown, Target, as_float_array
+from ...sandbox.session import StudentError
+from ...shipped import diagnosis_sampling as sampling
+from . import cases
+from .support import (
     StepCase,
     compare_steps,
     evidence,

@@ -12,7 +12,7 @@ Numbers: one step and short runs are compared with the reference in float64
 reversibility), measured the same way on the reference.
 
 What the checks wait on (the physics gates, the scan requirement of the long
-runs) and the student runs those read are in ``scan_integrator_gates.py``.
+runs) and the student runs those read are in ``scan_integrator/gates.py``.
 """
 from __future__ import annotations
 
@@ -22,16 +22,13 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .. import diagnosis
-from ..sandbox.session import StudentError
-from . import dynamics_fixtures as fx
-from . import energy_drift
-from . import scan_integrator_cases as cases
-from . import scan_integrator_evidence as scan_evidence
-from . import scan_integrator_gates as gates
-from .dynamics_fixtures import reference_x64
-from .framework import CheckRegistry, Fail, Partial, Target, as_float_array, require_close
-from .integrator_diagnosis import (
+from ...checking.framework import CheckRegistry, Fail, Partial, Target, as_float_array, require_close
+from ...sandbox.session import StudentError
+from ...shipped import diagnosis
+from ..physics import dynamics_fixtures as fx
+from ..physics import energy_drift
+from ..physics.dynamics_fixtures import reference_x64
+from ..physics.integrator_diagnosis import (
     PROMOTION_FIX,
     compare_state,
     require_float32,
@@ -39,6 +36,8 @@ from .integrator_diagnosis import (
     require_trajectory_convention,
     window_drift,
 )
+from . import cases, gates
+from . import evidence as scan_evidence
 
 REGISTRY = CheckRegistry("scan_integrator")
 USES_EXPORTED_PROGRAMS = True  # grading starts the verifier alongside the child (autograder/verifier)

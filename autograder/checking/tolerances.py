@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .framework import Fail
+from .verdicts import Fail
 
 VALUES = 1e-12
 """float64 against the float64 reference: a correct program's round-off is ~1e-15 to 1e-13."""
