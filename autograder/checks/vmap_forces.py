@@ -33,7 +33,7 @@ import functools
 
 import numpy as np
 
-from ..checking import evidence
+from ..checking import evidence, tolerances
 from ..checking.evidence import relative_difference
 from ..checking.framework import CheckRegistry, Fail, Gate, NotShown, as_float_array, require_close, require_dtype
 from ..shipped import diagnosis
@@ -46,8 +46,8 @@ USES_EXPORTED_PROGRAMS = True  # grading starts the verifier alongside the child
 SIZES = (2, 9, 24)
 EXPORT_SIZES = (9, 24)  # sizes of the values check's softened systems (their eps2, G fill the baked routes)
 SEED = 20253
-VALUE_TOLERANCE = 1e-12
-FLOAT32_TOLERANCE = 1e-5
+VALUE_TOLERANCE = tolerances.VALUES
+FLOAT32_TOLERANCE = tolerances.FLOAT32
 # Coincidence test: particle 1 sits on particle 0, then SLIDE * sqrt(eps2) away.
 # The pair's stiffness changes by ~SLIDE^2 = 1e-8 of itself, the other pairs'
 # by less; a dropped stiffness is the largest entry of the Jacobian.
@@ -55,7 +55,7 @@ SLIDE = 1e-4
 CONTINUITY_TOLERANCE = 1e-6
 
 PAIR_FORCE_FACTOR = 3.0  # the recorded pair_force returns this multiple of the true pair force
-SCALED_TOLERANCE = 1e-9  # the same computation, scaled: round-off only
+SCALED_TOLERANCE = tolerances.CONSISTENCY  # the same computation, scaled: round-off only
 FORCE_CHECK = "vmap_forces matches the reference on random systems (float64)"
 NAN_FIX = (
     "Keep i == j from ever dividing by zero: replace the self-pair's softening (or its separation) "
@@ -63,6 +63,7 @@ NAN_FIX = (
     "trick). A single `jnp.where` on the result hides the 1/0 from the value, not from reverse-mode "
     "derivatives: they multiply the discarded branch's inf by 0, and 0 * inf = NaN."
 )
+_require_finite = functools.partial(tolerances.require_finite_array, fix=NAN_FIX)  # what= names the array
 
 
 @functools.lru_cache(maxsize=1)
@@ -131,7 +132,7 @@ def pair_force_values(ctx):
             ctx.program("call_compiled", "pair_force", args, {"eps2": system.eps2, "G": system.G}), what="pair_force"
         )
         expected = systems.reference64(ctx.reference.pair_force, *args, system.eps2, system.G)
-        # The verdict and its diagnosis are shared with the public test (autograder/diagnosis.py).
+        # The verdict and its diagnosis are shared with the public test (autograder/shipped/diagnosis.py).
         _require(diagnosis.forces_verdict(seen, expected, G=system.G, tolerance=VALUE_TOLERANCE, law_fix=PAIR_FIX,
                                           what=f"pair_force(x[{i}], x[{j}], m[{i}], m[{j}]) ({system.describe()})"))
     return f"pair_force matches on {len(pairs)} pairs (eps2 = 0 and > 0)."
@@ -162,16 +163,6 @@ def float32_preserved(ctx):
     require_close(seen, own64, what="vmap_forces in float32 vs your float64 result", tolerance=FLOAT32_TOLERANCE,
                   fix="Compute in the input's dtype throughout.")
     return "float32 in, float32 out, within 1e-5 of float64."
-
-
-def _require_finite(value, *, what: str) -> None:
-    value = np.asarray(value, dtype=np.float64)
-    bad = np.argwhere(~np.isfinite(value))
-    if bad.size:
-        raise Fail(
-            f"{what}: expected finite values, got {len(bad)} NaN/inf entries, the first at index "
-            f"{tuple(int(i) for i in bad[0])}. How to fix: {NAN_FIX}"
-        )
 
 
 @REGISTRY.check("Finite forces and derivatives at eps2 = 0, reverse mode included", points=2)

@@ -88,7 +88,7 @@ def _first_mismatch(seen: list, expected: list, node, *, columns: slice, names: 
 )
 def audit_fields(ctx):
     for node, seen in zip(examples(), _student_audits(ctx)):
-        # The verdict and its diagnosis are shared with the public test (autograder/diagnosis_pytrees.py).
+        # The verdict and its diagnosis are shared with the public test (autograder/shipped/diagnosis_pytrees.py).
         message = shared.audit_fields_verdict(seen, _expected_audit(ctx.reference, node), describe_leaves(node))
         if message is not None:
             raise Fail(message)

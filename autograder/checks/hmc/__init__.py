@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ...checking import tolerances
 from ...checking.framework import CheckRegistry, Fail, Gate, Key, NotShown, Target, as_float_array
 from ...sandbox.session import StudentError
 from ...shipped import diagnosis_sampling as sampling
@@ -163,8 +164,8 @@ def banana_steps(ctx):
             "momentum in theta's dtype, `jax.random.normal(key_p, theta.shape, theta.dtype)`, and keep "
             "constants as Python floats."
         )
-    messages.append(compare_steps(seen32, case32, cases.reference_result(ctx, "banana float32"), tolerance=1e-5,
-                                  more=_more_evidence(ctx)))
+    messages.append(compare_steps(seen32, case32, cases.reference_result(ctx, "banana float32"),
+                                  tolerance=tolerances.FLOAT32, more=_more_evidence(ctx)))
     return " ".join(messages)
 
 
@@ -365,7 +366,7 @@ def _require_scan_chain(ctx) -> None:
 
 
 def _fail_on(message: str | None) -> None:
-    """Fail with a shared verdict's message (autograder/diagnosis_sampling.py); None passes."""
+    """Fail with a shared verdict's message (autograder/shipped/diagnosis_sampling.py); None passes."""
     if message is not None:
         raise Fail(message)
 
@@ -374,7 +375,7 @@ def _fail_on(message: str | None) -> None:
 def chain_matches(ctx):
     samples, rate = _gaussian_chain(ctx)
     expected_samples, expected_rate = cases.reference_result(ctx, "chain")
-    # The verdict and its diagnosis are shared with the public test (autograder/diagnosis_sampling.py).
+    # The verdict and its diagnosis are shared with the public test (autograder/shipped/diagnosis_sampling.py).
     _fail_on(sampling.chain_verdict(samples, rate, expected_samples, expected_rate, seed=cases.CHAIN["seed"],
                                     theta0=cases.GAUSSIAN_MEAN, step_is_wrong=_step_problem(ctx) is not None))
     return f"{cases.CHAIN['n_samples']} samples and the accept rate ({expected_rate:.3f}) match the reference."
@@ -447,7 +448,7 @@ POSTERIOR_EXACT = Gate("log_posterior", _verify_posterior, counts="the checks th
 @REGISTRY.check(POSTERIOR_CHECK, points=1, public=True)
 def posterior_inside(ctx):
     expected_values, expected_grads = cases.reference_result(ctx, "posterior")
-    # The verdicts and their diagnoses are shared with the public test (autograder/diagnosis_sampling.py).
+    # The verdicts and their diagnoses are shared with the public test (autograder/shipped/diagnosis_sampling.py).
     _fail_on(sampling.pointwise_verdict(_posterior_values(ctx)[0], expected_values, cases.INSIDE_PRIOR,
                                         what="log_posterior", tolerance=1e-10, fix=sampling.POSTERIOR_FIX))
     seen_grads = _posterior_call(ctx, cases.INSIDE_PRIOR, gradient=True)

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...checking import evidence
+from ...checking import evidence, tolerances
 from ...checking.framework import Fail
 from .nbody_systems import GRID, JITTER, ParticleSystem
 
 BAKED = ("jit_constants", "constants")  # routes with eps2 and G fixed to numbers
-CONSISTENCY_TOLERANCE = 1e-9  # the same program compiled twice: round-off only
+CONSISTENCY_TOLERANCE = tolerances.CONSISTENCY  # the same program compiled twice: round-off only
 
 
 def fresh_system(rng: np.random.Generator, n: int, *, softened: bool, eps2=None, G=None) -> ParticleSystem:

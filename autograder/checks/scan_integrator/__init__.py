@@ -22,6 +22,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ...checking import tolerances
 from ...checking.framework import CheckRegistry, Fail, Partial, Target, as_float_array, require_close
 from ...sandbox.session import StudentError
 from ...shipped import diagnosis
@@ -49,8 +50,9 @@ def one_step_matches(ctx):
     for (label, phase, dt, _, accel), seen in zip(cases.one_step_cases(), gates.one_steps(ctx)):
         expected = cases.reference_step(ctx.reference, phase, dt, accel)
         what = f"leapfrog_step ({label}, dt = {dt})"
-        # The verdict and its diagnosis are shared with the public test (autograder/diagnosis.py).
-        message = diagnosis.step_verdict(seen, expected, start=phase, dt=dt, accel=accel, what=what, tolerance=1e-12)
+        # The verdict and its diagnosis are shared with the public test (autograder/shipped/diagnosis.py).
+        message = diagnosis.step_verdict(seen, expected, start=phase, dt=dt, accel=accel, what=what,
+                                         tolerance=tolerances.VALUES)
         if message is not None:
             raise Fail(message)
     return "One leapfrog step matches the reference for pairwise gravity, harmonic oscillators and a Kepler orbit."
@@ -100,8 +102,9 @@ def _trajectory_matches(ctx):
         )
     fix = ("integrate should apply leapfrog_step n_steps times with the same dt; "
            "compare your scan body with leapfrog_step.")
-    compare_state(final, ref_final, what=f"final state after {cases.SHORT_STEPS} steps", tolerance=1e-12, fix=fix)
-    compare_state(trajectory, ref_trajectory, what="trajectory", tolerance=1e-12, fix=fix)
+    compare_state(final, ref_final, what=f"final state after {cases.SHORT_STEPS} steps", tolerance=tolerances.VALUES,
+                  fix=fix)
+    compare_state(trajectory, ref_trajectory, what="trajectory", tolerance=tolerances.VALUES, fix=fix)
     return (f"Final state and the {cases.SHORT_STEPS}-step trajectory match the reference; "
             "trajectory.x[-1] == final_state.x.")
 
@@ -168,9 +171,10 @@ def float32_preserved(ctx):
     step32, final32 = _step_and_final(ctx, representable, m, np.float32, dt=dt, n_steps=n_steps)
     require_float32(final32, label="integrate's final state")
     step64, final64 = _step_and_final(ctx, representable, m, np.float64, dt=dt, n_steps=n_steps)
-    compare_state(step32, step64, what="leapfrog_step in float32 vs your float64 result", tolerance=1e-5)
+    compare_state(step32, step64, what="leapfrog_step in float32 vs your float64 result", tolerance=tolerances.FLOAT32)
     compare_state(
-        final32, final64, what=f"integrate in float32 vs your float64 result ({n_steps} steps)", tolerance=1e-5
+        final32, final64, what=f"integrate in float32 vs your float64 result ({n_steps} steps)",
+        tolerance=tolerances.FLOAT32,
     )
     return "float32 in, float32 out, within 1e-5 of the same computation in float64."
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...checking import evidence
+from ...checking import evidence, tolerances
 from ...checking.framework import Fail, Target
 from ...checking.loose_gates import motion_mismatch
 from ..physics import dynamics_fixtures as fx
@@ -32,7 +32,7 @@ from ..physics.dynamics_fixtures import reference_x64
 from .cases import SCAN_PROBE_STEPS, state_arg
 
 BAKED_DT = 0.01  # dt of the dt_constant route (a static dt can be read only at one value)
-CONSISTENCY_TOLERANCE = 1e-9  # the same program compiled twice: round-off only
+CONSISTENCY_TOLERANCE = tolerances.CONSISTENCY  # the same program compiled twice: round-off only
 
 
 def exported_programs(ctx) -> list:

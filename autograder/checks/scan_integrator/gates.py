@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ...checking import tolerances
 from ...checking.framework import Fail, Gate, NotShown, Target, as_float_array
 from ...checking.loose_gates import motion_mismatch
 from ..physics import dynamics_fixtures as fx
@@ -72,7 +73,7 @@ def _verify_step_moves(ctx) -> None:
 
 def _verify_step_exact(ctx) -> None:
     for (label, phase, dt, _, accel), seen in zip(cases.one_step_cases(), one_steps(ctx)):
-        if not states_close(seen, cases.reference_step(ctx.reference, phase, dt, accel), tolerance=1e-12):
+        if not states_close(seen, cases.reference_step(ctx.reference, phase, dt, accel), tolerance=tolerances.VALUES):
             raise NotShown("does not match the reference", f"leapfrog_step ({label}) differs from the reference.")
 
 
