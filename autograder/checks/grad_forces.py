@@ -31,6 +31,7 @@ import numpy as np
 from ..checking import tolerances
 from ..checking.evidence import relative_difference
 from ..checking.framework import CheckRegistry, Fail, Gate, NotShown, as_float_array, require_close, require_dtype
+from ..checking.property_inputs import Inputs, student_value, student_value64
 from ..shipped import diagnosis
 from .physics import nbody_systems as systems
 
@@ -76,15 +77,7 @@ def _student(ctx, function: str, system: systems.ParticleSystem):
     a fraction of the eager compile time. Code that does not trace still
     gets its values graded; ``works_under_jit`` is where that costs points.
     """
-    key = (function, system.describe(), system.x.tobytes(), system.m.tobytes())
-    return ctx.remember(
-        key, lambda: as_float_array(_call(ctx, function, system), what=f"{function} ({system.describe()})")
-    )
-
-
-def _call(ctx, function: str, system: systems.ParticleSystem, *, transforms=()):
-    kwargs = {"eps2": system.eps2, "G": system.G}
-    return ctx.program("call_compiled", function, [system.x, system.m], kwargs, list(transforms))
+    return student_value64(ctx, function, system.inputs())
 
 
 def _reference(ctx, function: str, system: systems.ParticleSystem) -> np.ndarray:
@@ -317,7 +310,7 @@ def float32_preserved(ctx):
         eps2, G = (np.float32(single.eps2), np.float32(single.G)) if scalars_as_arrays else (single.eps2, single.G)
         kind = "float32 arrays" if scalars_as_arrays else "Python floats"
         for function in ("potential_energy", "grad_forces"):
-            seen = ctx.program("call_compiled", function, [single.x, single.m], {"eps2": eps2, "G": G})
+            seen = student_value(ctx, function, Inputs((single.x, single.m), {"eps2": eps2, "G": G}))
             require_dtype(seen, expected="float32", what=f"{function} of float32 inputs (eps2 and G as {kind})")
             double = systems.ParticleSystem(
                 x=single.x.astype(np.float64), m=single.m.astype(np.float64), eps2=single.eps2, G=single.G
@@ -340,14 +333,14 @@ def finite_at_zero_softening(ctx):
     require_finite(forces, what=f"grad_forces at eps2 = 0 ({system.describe()}, distinct particles)", fix=NAN_FIX)
     _require_plausible_forces(ctx, system, forces)
     for mode in ("jacfwd", "jacrev"):
-        jacobian = _call(ctx, "grad_forces", system, transforms=[{"kind": mode, "argnums": 0}])
+        jacobian = student_value(ctx, "grad_forces", system.inputs(), transforms=[{"kind": mode, "argnums": 0}])
         require_finite(
             jacobian,
             what=f"jax.{mode}(grad_forces) at eps2 = 0 (index: force particle, axis, position particle, axis)",
             fix=NAN_FIX + (" Reverse mode (jacrev) multiplies the discarded branch's infinite "
                            "derivative by a zero cotangent, and 0 * inf = NaN." if mode == "jacrev" else ""),
         )
-    mass_gradient = _call(ctx, "potential_energy", system, transforms=[{"kind": "grad", "argnums": 1}])
+    mass_gradient = student_value(ctx, "potential_energy", system.inputs(), transforms=[{"kind": "grad", "argnums": 1}])
     require_finite(mass_gradient, what="jax.grad(potential_energy, argnums=1) (the masses) at eps2 = 0", fix=NAN_FIX)
     return "Forces, their Jacobians (forward and reverse mode) and dW/dm are finite at eps2 = 0."
 

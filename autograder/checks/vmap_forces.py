@@ -36,6 +36,7 @@ import numpy as np
 from ..checking import evidence, tolerances
 from ..checking.evidence import relative_difference
 from ..checking.framework import CheckRegistry, Fail, Gate, NotShown, as_float_array, require_close, require_dtype
+from ..checking.property_inputs import Inputs, student_value, student_value64
 from ..shipped import diagnosis
 from .physics import nbody_evidence
 from .physics import nbody_systems as systems
@@ -75,14 +76,9 @@ def _system(n: int, *, softened: bool) -> systems.ParticleSystem:
     return next(s for s in _drawn_systems() if s.n == n and (s.eps2 > 0) == softened)
 
 
-def _call(ctx, system: systems.ParticleSystem, *, transforms=()):
-    kwargs = {"eps2": system.eps2, "G": system.G}
-    return ctx.program("call_compiled", "vmap_forces", [system.x, system.m], kwargs, list(transforms))
-
-
 def _student_forces(ctx, system: systems.ParticleSystem) -> np.ndarray:
-    key = ("vmap_forces", system.x.tobytes(), system.m.tobytes(), system.eps2, system.G)
-    return ctx.remember(key, lambda: as_float_array(_call(ctx, system), what=f"vmap_forces ({system.describe()})"))
+    """The student's vmap_forces on ``system`` in float64, compiled when it traces, computed once per grading."""
+    return student_value64(ctx, "vmap_forces", system.inputs())
 
 
 def _reference_forces(ctx, system: systems.ParticleSystem) -> np.ndarray:
@@ -128,9 +124,8 @@ def pair_force_values(ctx):
     pairs += [(s, i, j) for s in _drawn_systems() if s.n >= 9 for i, j in ((0, 1), (5, 2))]
     for system, i, j in pairs:
         args = [system.x[i], system.x[j], np.float64(system.m[i]), np.float64(system.m[j])]
-        seen = as_float_array(
-            ctx.program("call_compiled", "pair_force", args, {"eps2": system.eps2, "G": system.G}), what="pair_force"
-        )
+        call = Inputs(tuple(args), {"eps2": system.eps2, "G": system.G})
+        seen = as_float_array(student_value(ctx, "pair_force", call), what="pair_force")
         expected = systems.reference64(ctx.reference.pair_force, *args, system.eps2, system.G)
         # The verdict and its diagnosis are shared with the public test (autograder/shipped/diagnosis.py).
         _require(diagnosis.forces_verdict(seen, expected, G=system.G, tolerance=VALUE_TOLERANCE, law_fix=PAIR_FIX,
@@ -158,7 +153,7 @@ def float32_preserved(ctx):
         x=single.x.astype(np.float64), m=single.m.astype(np.float64), eps2=single.eps2, G=single.G
     )
     own64 = _require_plausible_forces(ctx, double)
-    seen = ctx.program("call_compiled", "vmap_forces", [single.x, single.m], {"eps2": single.eps2, "G": single.G})
+    seen = student_value(ctx, "vmap_forces", single.inputs())
     require_dtype(seen, expected="float32", what="vmap_forces of float32 inputs")
     require_close(seen, own64, what="vmap_forces in float32 vs your float64 result", tolerance=FLOAT32_TOLERANCE,
                   fix="Compute in the input's dtype throughout.")
@@ -172,7 +167,7 @@ def finite_at_zero_softening(ctx):
     _require_finite(_student_forces(ctx, system), what=f"vmap_forces at eps2 = 0 ({system.describe()})")
     _require_plausible_forces(ctx, system)
     for mode in ("jacrev", "jacfwd"):
-        jacobian = _call(ctx, system, transforms=[{"kind": mode, "argnums": 0}])
+        jacobian = student_value(ctx, "vmap_forces", system.inputs(), transforms=[{"kind": mode, "argnums": 0}])
         _require_finite(jacobian, what=f"jax.{mode}(vmap_forces) at eps2 = 0 (index: particle, axis, particle, axis)")
     return "Forces and their Jacobians (reverse and forward mode) are finite at eps2 = 0."
 
@@ -186,7 +181,8 @@ def masked_by_index(ctx):
     jacobians = {}
     for label, system in (("coincident", at), ("a hair apart", near)):
         jacobians[label] = as_float_array(
-            _call(ctx, system, transforms=[{"kind": "jacfwd", "argnums": 0}]), what="jacobian"
+            student_value(ctx, "vmap_forces", system.inputs(), transforms=[{"kind": "jacfwd", "argnums": 0}]),
+            what="jacobian"
         )
     _require_finite(jacobians["coincident"], what="jax.jacfwd(vmap_forces) with particles 0 and 1 coincident, eps2 > 0")
     jump = jacobians["coincident"] - jacobians["a hair apart"]

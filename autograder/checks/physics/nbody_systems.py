@@ -18,6 +18,7 @@ import numpy as np
 
 # References in float64 (the grading process leaves 64-bit mode off): one definition, for any assignment.
 from ...checking.properties import reference64  # noqa: F401
+from ...checking.property_inputs import Inputs
 
 # The diagnoses are shared with the student template's public tests (one definition).
 from ...shipped.diagnosis import acceleration_hint, max_normalised_error_or_inf, scale_hint  # noqa: F401
@@ -42,6 +43,10 @@ class ParticleSystem:
 
     def describe(self) -> str:
         return f"N = {self.n}, eps2 = {self.eps2:.4g}, G = {self.G:.4g}"
+
+    def inputs(self) -> Inputs:
+        """The call ``f(x, m, eps2=eps2, G=G)`` for the helper layer (``checking/property_inputs.py``)."""
+        return Inputs((self.x, self.m), {"eps2": self.eps2, "G": self.G}, label=self.describe())
 
     def as_dtype(self, dtype) -> ParticleSystem:
         """The same system rounded to ``dtype`` (scalars stay Python floats of the rounded value)."""
