@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...checking.framework import Fail, Gate, Key, NotShown, Target, as_float_array
+from ...child import names
 from ...shipped import diagnosis_sampling as sampling
 from . import cases
 from .support import StepCase, compare_steps, evidence, require_step_results, variant_results
@@ -143,7 +144,8 @@ def require_scan_chain(ctx) -> None:
     target = Target("gaussian", {"mean": cases.GAUSSIAN_MEAN, "precision": cases.GAUSSIAN_PRECISION})
     args = [Key(0), cases.GAUSSIAN_MEAN, target, 0.5, 2]
     stats = [
-        ctx.program("traced_program", "run_chain", args + [n], static_argnums=[2, 3, 4, 5]) for n in CHAIN_PROBE_SAMPLES
+        ctx.program(names.TRACED_PROGRAM, "run_chain", args + [n], static_argnums=[2, 3, 4, 5])
+        for n in CHAIN_PROBE_SAMPLES
     ]
     fail_on(sampling.chain_scan_verdict(stats, cases.CHAIN["n_samples"]))
 

@@ -24,6 +24,7 @@ import numpy as np
 
 from ...checking import tolerances
 from ...checking.framework import CheckRegistry, Fail, Partial, Target, as_float_array, require_close
+from ...child import names
 from ...sandbox.session import StudentError
 from ...shipped import diagnosis
 from ..physics import dynamics_fixtures as fx
@@ -124,7 +125,7 @@ def new_dt_does_not_recompile(ctx):
             f"compiled program); {problem}\nHow to fix: decorate integrate with {jit_fix}; do not mark dt "
             "static and do not turn it into a Python number (float(dt), `if dt > ...`)."
         )
-    if programs[-1].route != "jit":
+    if programs[-1].route != names.ROUTE_JIT:
         raise Fail(
             "integrate is not a jax.jit-compiled function: without jit every call re-traces and dispatches "
             "op by op. Expected the module attribute to export as a jit function; JAX said:\n"

@@ -15,6 +15,7 @@ import numpy as np
 from ...checking import tolerances
 from ...checking.framework import Fail, Gate, NotShown, Target, as_float_array
 from ...checking.loose_gates import motion_mismatch
+from ...child import names
 from ..physics import dynamics_fixtures as fx
 from ..physics.integrator_diagnosis import kepler_energy_error, require_state, states_close, structure_problem
 from . import cases
@@ -118,7 +119,7 @@ def traced_structure(ctx):
             # dt static here too: this probe is about n_steps, and a traced dt would
             # turn a static-dt mistake into a structure failure.
             ctx.program(
-                "traced_program", "integrate", [cases.state_arg(phase), 0.01, n, Target("kepler")],
+                names.TRACED_PROGRAM, "integrate", [cases.state_arg(phase), 0.01, n, Target("kepler")],
                 static_argnums=[1, 2, 3],
             )
             for n in cases.SCAN_PROBE_STEPS
