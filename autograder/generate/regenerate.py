@@ -43,7 +43,7 @@ TEMPLATE_DIR = "student_template"
 GENERATED_TREES = (PACKAGE_DIR, TEMPLATE_DIR)
 SHARED_MODULES = {
     f"shipped/{name}.py": f"jaxgrade_{name}.py"
-    for name in ("feedback", "diagnosis", "diagnosis_pytrees", "diagnosis_sampling")
+    for name in ("feedback", "diagnosis", "diagnosis_pytrees", "diagnosis_sampling", "diagnosis_chain")
 }
 """``autograder/shipped/``, copied verbatim to the template's tests: path under autograder/ -> tests/ name."""
 

@@ -20,7 +20,7 @@ import numpy as np
 from ...checking import tolerances
 from ...checking.framework import CheckRegistry, Fail, Gate, NotShown, as_float_array
 from ...sandbox.session import StudentError
-from ...shipped import diagnosis_sampling as sampling
+from ...shipped import diagnosis_chain as chain
 from . import cases
 from .fixture import public_fixture  # noqa: F401  (the public tests' fixture: `jaxgrade regenerate` reads it here)
 from .gates import (
@@ -245,8 +245,8 @@ def _diverging_message(case: StepCase, i: int, seen) -> str:
 def chain_matches(ctx):
     samples, rate = gaussian_chain(ctx)
     expected_samples, expected_rate = cases.reference_result(ctx, "chain")
-    # The verdict and its diagnosis are shared with the public test (autograder/shipped/diagnosis_sampling.py).
-    fail_on(sampling.chain_verdict(samples, rate, expected_samples, expected_rate, seed=cases.CHAIN["seed"],
+    # The verdict and its diagnosis are shared with the public test (autograder/shipped/diagnosis_chain.py).
+    fail_on(chain.chain_verdict(samples, rate, expected_samples, expected_rate, seed=cases.CHAIN["seed"],
                                     theta0=cases.GAUSSIAN_MEAN, step_is_wrong=step_problem(ctx) is not None))
     return f"{cases.CHAIN['n_samples']} samples and the accept rate ({expected_rate:.3f}) match the reference."
 
@@ -293,7 +293,7 @@ def _posterior_values(ctx):
 
     def run():
         values = _posterior_call(ctx, np.concatenate([cases.INSIDE_PRIOR, cases.OUTSIDE_PRIOR]))
-        fail_on(sampling.posterior_shape_verdict(values, len(cases.INSIDE_PRIOR) + len(cases.OUTSIDE_PRIOR)))
+        fail_on(chain.posterior_shape_verdict(values, len(cases.INSIDE_PRIOR) + len(cases.OUTSIDE_PRIOR)))
         return values[: len(cases.INSIDE_PRIOR)], values[len(cases.INSIDE_PRIOR):]
 
     return ctx.remember("posterior values", run)
@@ -305,8 +305,8 @@ POSTERIOR_CHECK = "log_posterior matches the reference inside the prior (values 
 def _verify_posterior(ctx) -> None:
     """log_posterior's values inside the prior match the reference's (the supernova steps run on it)."""
     expected_values, _ = cases.reference_result(ctx, "posterior")
-    problem = sampling.pointwise_verdict(_posterior_values(ctx)[0], expected_values, cases.INSIDE_PRIOR,
-                                         what="log_posterior", tolerance=1e-10, fix=sampling.POSTERIOR_FIX)
+    problem = chain.pointwise_verdict(_posterior_values(ctx)[0], expected_values, cases.INSIDE_PRIOR,
+                                         what="log_posterior", tolerance=1e-10, fix=chain.POSTERIOR_FIX)
     if problem is not None:
         raise NotShown("does not match the reference", problem)
 
@@ -318,12 +318,12 @@ POSTERIOR_EXACT = Gate("log_posterior", _verify_posterior, counts="the checks th
 @REGISTRY.check(POSTERIOR_CHECK, points=1, public=True)
 def posterior_inside(ctx):
     expected_values, expected_grads = cases.reference_result(ctx, "posterior")
-    # The verdicts and their diagnoses are shared with the public test (autograder/shipped/diagnosis_sampling.py).
-    fail_on(sampling.pointwise_verdict(_posterior_values(ctx)[0], expected_values, cases.INSIDE_PRIOR,
-                                        what="log_posterior", tolerance=1e-10, fix=sampling.POSTERIOR_FIX))
+    # The verdicts and their diagnoses are shared with the public test (autograder/shipped/diagnosis_chain.py).
+    fail_on(chain.pointwise_verdict(_posterior_values(ctx)[0], expected_values, cases.INSIDE_PRIOR,
+                                        what="log_posterior", tolerance=1e-10, fix=chain.POSTERIOR_FIX))
     seen_grads = _posterior_call(ctx, cases.INSIDE_PRIOR, gradient=True)
-    fail_on(sampling.pointwise_verdict(seen_grads, expected_grads, cases.INSIDE_PRIOR, what="jax.grad(log_posterior)",
-                                        tolerance=1e-8, fix=sampling.POSTERIOR_GRADIENT_FIX))
+    fail_on(chain.pointwise_verdict(seen_grads, expected_grads, cases.INSIDE_PRIOR, what="jax.grad(log_posterior)",
+                                        tolerance=1e-8, fix=chain.POSTERIOR_GRADIENT_FIX))
     return f"Values and gradients match at {len(cases.INSIDE_PRIOR)} points inside the prior."
 
 

@@ -12,7 +12,7 @@ import numpy as np
 
 from ...checking.framework import Fail, Gate, Key, NotShown, Target, as_float_array
 from ...child import names
-from ...shipped import diagnosis_sampling as sampling
+from ...shipped import diagnosis_chain as chain
 from . import cases
 from .support import StepCase, compare_steps, evidence, require_step_results, variant_results
 
@@ -120,7 +120,7 @@ CHAIN = Gate("run_chain", _verify_chain, counts="the sampling statistics",
 
 # -- hmc_step against the reference ------------------------------------------------
 # -- run_chain ---------------------------------------------------------------------
-CHAIN_PROBE_SAMPLES = sampling.CHAIN_PROBE_SAMPLES
+CHAIN_PROBE_SAMPLES = chain.CHAIN_PROBE_SAMPLES
 
 
 def gaussian_chain(ctx):
@@ -134,7 +134,7 @@ def gaussian_chain(ctx):
             cases.CHAIN["step_size"], cases.CHAIN["n_leapfrog"], cases.CHAIN["n_samples"],
         )
         samples = as_float_array(samples, what="run_chain samples")
-        fail_on(sampling.chain_shape_verdict(samples, cases.CHAIN["n_samples"], 2))
+        fail_on(chain.chain_shape_verdict(samples, cases.CHAIN["n_samples"], 2))
         return samples, rate
 
     return ctx.remember("gaussian chain", run)
@@ -147,10 +147,10 @@ def require_scan_chain(ctx) -> None:
         ctx.program(names.TRACED_PROGRAM, "run_chain", args + [n], static_argnums=[2, 3, 4, 5])
         for n in CHAIN_PROBE_SAMPLES
     ]
-    fail_on(sampling.chain_scan_verdict(stats, cases.CHAIN["n_samples"]))
+    fail_on(chain.chain_scan_verdict(stats, cases.CHAIN["n_samples"]))
 
 
 def fail_on(message: str | None) -> None:
-    """Fail with a shared verdict's message (autograder/shipped/diagnosis_sampling.py); None passes."""
+    """Fail with a shared verdict's message (autograder/shipped/); None passes."""
     if message is not None:
         raise Fail(message)

@@ -62,7 +62,7 @@ def require_step_results(raw, *, count: int, dim: int) -> StepResults:
     return StepResults(thetas=np.stack(thetas), accepted=np.array(accepted))
 
 
-# -- the well-known variants (shared with the public tests: autograder/diagnosis_sampling.py)
+# -- the well-known variants (shared with the public tests: autograder/shipped/diagnosis_sampling.py)
 def variant_results(case: StepCase, names=("swapped keys", "one key", "extra kick", "negated momentum")) -> list:
     """StepResults of the named well-known variants on ``case`` (parent side, float64)."""
     return [
