@@ -31,7 +31,7 @@ import numpy as np
 from ..checking import tolerances
 from ..checking.evidence import relative_difference
 from ..checking.framework import CheckRegistry, Fail, Gate, NotShown, as_float_array, require_close, require_dtype
-from ..checking.property_inputs import Inputs, student_value, student_value64
+from ..checking.property_inputs import Inputs, reference_value, student_value, student_value64
 from ..shipped import diagnosis
 from .physics import nbody_systems as systems
 
@@ -81,7 +81,7 @@ def _student(ctx, function: str, system: systems.ParticleSystem):
 
 
 def _reference(ctx, function: str, system: systems.ParticleSystem) -> np.ndarray:
-    return systems.reference64(getattr(ctx.reference, function), system.x, system.m, system.eps2, system.G)
+    return reference_value(ctx, function, system.inputs())
 
 
 def _require(message: str | None) -> None:

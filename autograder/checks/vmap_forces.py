@@ -36,7 +36,7 @@ import numpy as np
 from ..checking import evidence, tolerances
 from ..checking.evidence import relative_difference
 from ..checking.framework import CheckRegistry, Fail, Gate, NotShown, as_float_array, require_close, require_dtype
-from ..checking.property_inputs import Inputs, student_value, student_value64
+from ..checking.property_inputs import Inputs, reference_value, student_value, student_value64
 from ..shipped import diagnosis
 from .physics import nbody_evidence
 from .physics import nbody_systems as systems
@@ -82,7 +82,7 @@ def _student_forces(ctx, system: systems.ParticleSystem) -> np.ndarray:
 
 
 def _reference_forces(ctx, system: systems.ParticleSystem) -> np.ndarray:
-    return systems.reference64(ctx.reference.vmap_forces, system.x, system.m, system.eps2, system.G)
+    return reference_value(ctx, "vmap_forces", system.inputs())
 
 
 def _verify_forces(ctx) -> None:
@@ -126,7 +126,7 @@ def pair_force_values(ctx):
         args = [system.x[i], system.x[j], np.float64(system.m[i]), np.float64(system.m[j])]
         call = Inputs(tuple(args), {"eps2": system.eps2, "G": system.G})
         seen = as_float_array(student_value(ctx, "pair_force", call), what="pair_force")
-        expected = systems.reference64(ctx.reference.pair_force, *args, system.eps2, system.G)
+        expected = reference_value(ctx, "pair_force", call)
         # The verdict and its diagnosis are shared with the public test (autograder/shipped/diagnosis.py).
         _require(diagnosis.forces_verdict(seen, expected, G=system.G, tolerance=VALUE_TOLERANCE, law_fix=PAIR_FIX,
                                           what=f"pair_force(x[{i}], x[{j}], m[{i}], m[{j}]) ({system.describe()})"))
