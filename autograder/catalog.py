@@ -8,16 +8,19 @@ reference module ``solutions/<name>.py`` with its companions:
 - ``solutions/public_tests/test_<name>.py``, the student's local tests;
 - ``autograder/checks/<name>.py``, the hidden checks: a module-level
   ``REGISTRY = CheckRegistry("<name>")`` and, optionally, a fixture recipe
-  ``public_fixture(*, reference, inputs)`` (see docs/authoring.md);
-- optionally ``autograder/checks/<name>_diagnosis.py``, the verdicts its public
-  checks share with its public tests (shipped as ``tests/jaxgrade_<name>_diagnosis.py``).
+  ``public_fixture(*, reference, inputs)`` (see docs/authoring.md). An
+  assignment whose checks need helper modules of their own is a package
+  instead, ``autograder/checks/<name>/``, its ``__init__.py`` holding the same;
+- optionally the verdicts its public checks share with its public tests,
+  ``autograder/checks/<name>_diagnosis.py`` (``<name>/diagnosis.py`` in a
+  package), shipped as ``tests/jaxgrade_<name>_diagnosis.py``.
 
 A module under ``solutions/`` that is not an assignment (a data loader that
 students receive unchanged, such as ``jla.py``) says so with a module-level
 ``SHARED_MODULE = True``; every other module there is an assignment, so a new
 reference can never be skipped in silence. Helper modules in
-``autograder/checks/`` define no ``REGISTRY`` and are never mistaken for
-assignments.
+``autograder/checks/`` (such as ``physics/``) define no ``REGISTRY`` and are
+never mistaken for assignments.
 
 Each piece of an assignment's metadata has one source: its title and course
 number come from the handout's first line; its checks, their points and
@@ -68,12 +71,22 @@ class Assignment:
         return self.root / "solutions" / "public_tests" / f"test_{self.name}.py"
 
     @property
+    def package(self) -> Path:
+        """``autograder/checks/<name>/``: where the checks live when they have helper modules of their own."""
+        return self.root / "autograder" / "checks" / self.name
+
+    @property
     def checks(self) -> Path:
+        """The module defining ``REGISTRY``: ``checks/<name>.py``, or ``checks/<name>/__init__.py`` in a package."""
+        if self.package.is_dir():
+            return self.package / "__init__.py"
         return self.root / "autograder" / "checks" / f"{self.name}.py"
 
     @property
     def diagnosis(self) -> Path:
         """Optional: the verdicts its public checks share with its public tests (shipped to the template)."""
+        if self.package.is_dir():
+            return self.package / "diagnosis.py"
         return self.root / "autograder" / "checks" / f"{self.name}_diagnosis.py"
 
     @property

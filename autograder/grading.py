@@ -17,7 +17,8 @@ import traceback
 from pathlib import Path
 
 from . import results as results_mod
-from .checks import framework, load_registry
+from .checking import framework
+from .checks import load_registry
 from .gpu_tier import GpuTier, devices_from_import_reply
 from .notebook import describe_cell_errors
 from .sandbox import Limits, describe_protections

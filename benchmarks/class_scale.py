@@ -124,7 +124,7 @@ t0 = time.perf_counter()
 import jax  # noqa: F401
 t_jax = time.perf_counter() - t0
 from autograder import grading
-from autograder.checks import framework, properties
+from autograder.checking import framework, properties
 from autograder.sandbox import session
 spent = collections.Counter()
 def timed(owner, name, label):

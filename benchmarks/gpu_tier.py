@@ -53,8 +53,8 @@ def reference_ensemble(scale: str) -> dict:
     """Every ensemble member's drift and wall time, per dtype, on this process's default device."""
     import jax
 
-    from autograder.checks import energy_drift as ed
-    from autograder.checks.integrator_diagnosis import window_drift
+    from autograder.checks.physics import energy_drift as ed
+    from autograder.checks.physics.integrator_diagnosis import window_drift
     from solutions import scan_integrator as reference
 
     run = ed.run_for(scale)

@@ -7,7 +7,7 @@ and keeps it (the checks memoise drawn inputs and reference values per process,
 keyed on the function and the exact bytes of its arguments), so each student
 pays only for their own grading: a fresh sandboxed child, their own calls and
 compilations, their own checks. Nothing a student shapes is kept: every
-grading builds a new :class:`~autograder.checks.framework.Context` (its memo,
+grading builds a new :class:`~autograder.checking.framework.Context` (its memo,
 its gate verdicts, its hang records) and a new child with a new scratch folder.
 
 The worker runs ``grade_submission`` exactly as ``jaxgrade grade`` does (64-bit

@@ -1,8 +1,10 @@
-"""The checks of each assignment: one module per assignment, each exposing
-``REGISTRY``, a :class:`~autograder.checks.framework.CheckRegistry`.
+"""The checks of each assignment: one module (``grad_forces.py``) or package
+(``hmc/``, its helpers beside it) per assignment, each exposing ``REGISTRY``, a
+:class:`~autograder.checking.framework.CheckRegistry`.
 
 The assignments are discovered from their own files (see
-``autograder.catalog``); the other modules here are helpers checks share.
+``autograder.catalog``); ``physics/`` holds what several assignments' checks
+share. The framework they are written in is ``autograder/checking/``.
 """
 from __future__ import annotations
 

@@ -28,23 +28,25 @@ import functools
 
 import numpy as np
 
-from .. import diagnosis
-from . import nbody_systems as systems
-from .evidence import relative_difference
-from .framework import CheckRegistry, Fail, Gate, NotShown, as_float_array, require_close, require_dtype
+from ..checking import tolerances
+from ..checking.evidence import relative_difference
+from ..checking.framework import CheckRegistry, Fail, Gate, NotShown, as_float_array, require_close, require_dtype
+from ..checking.property_inputs import Inputs, reference_value, student_value, student_value64
+from ..shipped import diagnosis
+from .physics import nbody_systems as systems
 
 REGISTRY = CheckRegistry("grad_forces")
 
 SIZES = (2, 7, 32)  # few sizes: every new N compiles the student's code again
 SEED = 20251
-VALUE_TOLERANCE = 1e-12  # reference vs NumPy pair loop: <= 5e-16 on these systems
+VALUE_TOLERANCE = tolerances.VALUES  # 1e-12; reference vs NumPy pair loop: <= 5e-16 on these systems
 TWO_BODY_TOLERANCE = 1e-6  # a sanity check of sign and factors, not of precision (finite differences land near 1e-9)
 THIRD_LAW_TOLERANCE = 1e-7  # |sum_i F_i| / max |F_i|: round-off ~1e-15, finite differences ~1e-9, real violations O(1)
-FLOAT32_TOLERANCE = diagnosis.FLOAT32_TOLERANCE  # float32 autodiff lands near 3e-7
-JIT_TOLERANCE = 1e-10  # XLA may reorder sums; anything larger is a different function
+FLOAT32_TOLERANCE = tolerances.FLOAT32  # 1e-5; float32 autodiff lands near 3e-7
+JIT_TOLERANCE = tolerances.JIT  # 1e-10; XLA may reorder sums; anything larger is a different function
 
 AUTODIFF_CHECK = "grad_forces differentiates potential_energy: it follows potential_energy's derivative rule"
-AUTODIFF_TOLERANCE = 1e-9  # the same computation twice, scaled and shifted: round-off only
+AUTODIFF_TOLERANCE = tolerances.CONSISTENCY  # 1e-9; the same computation twice, scaled and shifted
 FOREIGN_TOLERANCE = 1e-11  # autodiff of plane waves ~1e-15; the best central difference ~4e-11
 FORCE_CHECK = "grad_forces matches the analytic force to machine precision (float64)"
 
@@ -75,19 +77,11 @@ def _student(ctx, function: str, system: systems.ParticleSystem):
     a fraction of the eager compile time. Code that does not trace still
     gets its values graded; ``works_under_jit`` is where that costs points.
     """
-    key = (function, system.describe(), system.x.tobytes(), system.m.tobytes())
-    return ctx.remember(
-        key, lambda: as_float_array(_call(ctx, function, system), what=f"{function} ({system.describe()})")
-    )
-
-
-def _call(ctx, function: str, system: systems.ParticleSystem, *, transforms=()):
-    kwargs = {"eps2": system.eps2, "G": system.G}
-    return ctx.program("call_compiled", function, [system.x, system.m], kwargs, list(transforms))
+    return student_value64(ctx, function, system.inputs())
 
 
 def _reference(ctx, function: str, system: systems.ParticleSystem) -> np.ndarray:
-    return systems.reference64(getattr(ctx.reference, function), system.x, system.m, system.eps2, system.G)
+    return reference_value(ctx, function, system.inputs())
 
 
 def _require(message: str | None) -> None:
@@ -126,7 +120,7 @@ def two_body_forces(ctx):
     system = systems.two_unit_masses()
     seen = _student(ctx, "grad_forces", system)
     expected = np.array([[-0.25, 0.0, 0.0], [0.25, 0.0, 0.0]])
-    # The verdict and its diagnosis are shared with the public test (autograder/diagnosis.py).
+    # The verdict and its diagnosis are shared with the public test (autograder/shipped/diagnosis.py).
     _require(diagnosis.forces_verdict(seen, expected, what="grad_forces of two unit masses 2 apart (G = 1, eps2 = 0)",
                                       G=system.G, m=system.m, tolerance=TWO_BODY_TOLERANCE))
     return "Each mass feels |F| = 1/4 towards the other."
@@ -316,7 +310,7 @@ def float32_preserved(ctx):
         eps2, G = (np.float32(single.eps2), np.float32(single.G)) if scalars_as_arrays else (single.eps2, single.G)
         kind = "float32 arrays" if scalars_as_arrays else "Python floats"
         for function in ("potential_energy", "grad_forces"):
-            seen = ctx.program("call_compiled", function, [single.x, single.m], {"eps2": eps2, "G": G})
+            seen = student_value(ctx, function, Inputs((single.x, single.m), {"eps2": eps2, "G": G}))
             require_dtype(seen, expected="float32", what=f"{function} of float32 inputs (eps2 and G as {kind})")
             double = systems.ParticleSystem(
                 x=single.x.astype(np.float64), m=single.m.astype(np.float64), eps2=single.eps2, G=single.G
@@ -324,20 +318,10 @@ def float32_preserved(ctx):
             own64 = _student(ctx, function, double)
             if function == "grad_forces":
                 _require_plausible_forces(ctx, double, own64)
-            # The verdict is shared with the public float32 test (autograder/diagnosis.py).
+            # The verdict is shared with the public float32 test (autograder/shipped/diagnosis.py).
             _require(diagnosis.float32_verdict(
                 seen, own64, what=f"{function} in float32 vs your own float64 result ({system.describe()})"))
     return "float32 in, float32 out, within 1e-5 of float64."
-
-
-def _require_finite(value, *, what: str, fix: str) -> None:
-    value = np.asarray(value, dtype=np.float64)
-    bad = np.argwhere(~np.isfinite(value))
-    if bad.size:
-        raise Fail(
-            f"{what}: expected finite values, got {len(bad)} NaN/inf entries, the first at index "
-            f"{tuple(int(i) for i in bad[0])}. How to fix: {fix}"
-        )
 
 
 @REGISTRY.check("Finite forces and second derivatives at eps2 = 0 (no NaN from self-pairs)", points=2)
@@ -345,18 +329,19 @@ def finite_at_zero_softening(ctx):
     ctx.require(FORCES)
     system = _unsoftened(7)
     forces = _student(ctx, "grad_forces", system)
-    _require_finite(forces, what=f"grad_forces at eps2 = 0 ({system.describe()}, distinct particles)", fix=NAN_FIX)
+    require_finite = tolerances.require_finite_array
+    require_finite(forces, what=f"grad_forces at eps2 = 0 ({system.describe()}, distinct particles)", fix=NAN_FIX)
     _require_plausible_forces(ctx, system, forces)
     for mode in ("jacfwd", "jacrev"):
-        jacobian = _call(ctx, "grad_forces", system, transforms=[{"kind": mode, "argnums": 0}])
-        _require_finite(
+        jacobian = student_value(ctx, "grad_forces", system.inputs(), transforms=[{"kind": mode, "argnums": 0}])
+        require_finite(
             jacobian,
             what=f"jax.{mode}(grad_forces) at eps2 = 0 (index: force particle, axis, position particle, axis)",
             fix=NAN_FIX + (" Reverse mode (jacrev) multiplies the discarded branch's infinite "
                            "derivative by a zero cotangent, and 0 * inf = NaN." if mode == "jacrev" else ""),
         )
-    mass_gradient = _call(ctx, "potential_energy", system, transforms=[{"kind": "grad", "argnums": 1}])
-    _require_finite(mass_gradient, what="jax.grad(potential_energy, argnums=1) (the masses) at eps2 = 0", fix=NAN_FIX)
+    mass_gradient = student_value(ctx, "potential_energy", system.inputs(), transforms=[{"kind": "grad", "argnums": 1}])
+    require_finite(mass_gradient, what="jax.grad(potential_energy, argnums=1) (the masses) at eps2 = 0", fix=NAN_FIX)
     return "Forces, their Jacobians (forward and reverse mode) and dW/dm are finite at eps2 = 0."
 
 

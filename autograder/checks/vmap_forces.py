@@ -33,11 +33,13 @@ import functools
 
 import numpy as np
 
-from .. import diagnosis
-from . import evidence, nbody_evidence
-from . import nbody_systems as systems
-from .evidence import relative_difference
-from .framework import CheckRegistry, Fail, Gate, NotShown, as_float_array, require_close, require_dtype
+from ..checking import evidence, tolerances
+from ..checking.evidence import relative_difference
+from ..checking.framework import CheckRegistry, Fail, Gate, NotShown, as_float_array, require_close, require_dtype
+from ..checking.property_inputs import Inputs, reference_value, student_value, student_value64
+from ..shipped import diagnosis
+from .physics import nbody_evidence
+from .physics import nbody_systems as systems
 
 REGISTRY = CheckRegistry("vmap_forces")
 USES_EXPORTED_PROGRAMS = True  # grading starts the verifier alongside the child (autograder/verifier)
@@ -45,8 +47,8 @@ USES_EXPORTED_PROGRAMS = True  # grading starts the verifier alongside the child
 SIZES = (2, 9, 24)
 EXPORT_SIZES = (9, 24)  # sizes of the values check's softened systems (their eps2, G fill the baked routes)
 SEED = 20253
-VALUE_TOLERANCE = 1e-12
-FLOAT32_TOLERANCE = 1e-5
+VALUE_TOLERANCE = tolerances.VALUES
+FLOAT32_TOLERANCE = tolerances.FLOAT32
 # Coincidence test: particle 1 sits on particle 0, then SLIDE * sqrt(eps2) away.
 # The pair's stiffness changes by ~SLIDE^2 = 1e-8 of itself, the other pairs'
 # by less; a dropped stiffness is the largest entry of the Jacobian.
@@ -54,7 +56,7 @@ SLIDE = 1e-4
 CONTINUITY_TOLERANCE = 1e-6
 
 PAIR_FORCE_FACTOR = 3.0  # the recorded pair_force returns this multiple of the true pair force
-SCALED_TOLERANCE = 1e-9  # the same computation, scaled: round-off only
+SCALED_TOLERANCE = tolerances.CONSISTENCY  # the same computation, scaled: round-off only
 FORCE_CHECK = "vmap_forces matches the reference on random systems (float64)"
 NAN_FIX = (
     "Keep i == j from ever dividing by zero: replace the self-pair's softening (or its separation) "
@@ -62,6 +64,7 @@ NAN_FIX = (
     "trick). A single `jnp.where` on the result hides the 1/0 from the value, not from reverse-mode "
     "derivatives: they multiply the discarded branch's inf by 0, and 0 * inf = NaN."
 )
+_require_finite = functools.partial(tolerances.require_finite_array, fix=NAN_FIX)  # what= names the array
 
 
 @functools.lru_cache(maxsize=1)
@@ -73,18 +76,13 @@ def _system(n: int, *, softened: bool) -> systems.ParticleSystem:
     return next(s for s in _drawn_systems() if s.n == n and (s.eps2 > 0) == softened)
 
 
-def _call(ctx, system: systems.ParticleSystem, *, transforms=()):
-    kwargs = {"eps2": system.eps2, "G": system.G}
-    return ctx.program("call_compiled", "vmap_forces", [system.x, system.m], kwargs, list(transforms))
-
-
 def _student_forces(ctx, system: systems.ParticleSystem) -> np.ndarray:
-    key = ("vmap_forces", system.x.tobytes(), system.m.tobytes(), system.eps2, system.G)
-    return ctx.remember(key, lambda: as_float_array(_call(ctx, system), what=f"vmap_forces ({system.describe()})"))
+    """The student's vmap_forces on ``system`` in float64, compiled when it traces, computed once per grading."""
+    return student_value64(ctx, "vmap_forces", system.inputs())
 
 
 def _reference_forces(ctx, system: systems.ParticleSystem) -> np.ndarray:
-    return systems.reference64(ctx.reference.vmap_forces, system.x, system.m, system.eps2, system.G)
+    return reference_value(ctx, "vmap_forces", system.inputs())
 
 
 def _verify_forces(ctx) -> None:
@@ -126,11 +124,10 @@ def pair_force_values(ctx):
     pairs += [(s, i, j) for s in _drawn_systems() if s.n >= 9 for i, j in ((0, 1), (5, 2))]
     for system, i, j in pairs:
         args = [system.x[i], system.x[j], np.float64(system.m[i]), np.float64(system.m[j])]
-        seen = as_float_array(
-            ctx.program("call_compiled", "pair_force", args, {"eps2": system.eps2, "G": system.G}), what="pair_force"
-        )
-        expected = systems.reference64(ctx.reference.pair_force, *args, system.eps2, system.G)
-        # The verdict and its diagnosis are shared with the public test (autograder/diagnosis.py).
+        call = Inputs(tuple(args), {"eps2": system.eps2, "G": system.G})
+        seen = as_float_array(student_value(ctx, "pair_force", call), what="pair_force")
+        expected = reference_value(ctx, "pair_force", call)
+        # The verdict and its diagnosis are shared with the public test (autograder/shipped/diagnosis.py).
         _require(diagnosis.forces_verdict(seen, expected, G=system.G, tolerance=VALUE_TOLERANCE, law_fix=PAIR_FIX,
                                           what=f"pair_force(x[{i}], x[{j}], m[{i}], m[{j}]) ({system.describe()})"))
     return f"pair_force matches on {len(pairs)} pairs (eps2 = 0 and > 0)."
@@ -156,21 +153,11 @@ def float32_preserved(ctx):
         x=single.x.astype(np.float64), m=single.m.astype(np.float64), eps2=single.eps2, G=single.G
     )
     own64 = _require_plausible_forces(ctx, double)
-    seen = ctx.program("call_compiled", "vmap_forces", [single.x, single.m], {"eps2": single.eps2, "G": single.G})
+    seen = student_value(ctx, "vmap_forces", single.inputs())
     require_dtype(seen, expected="float32", what="vmap_forces of float32 inputs")
     require_close(seen, own64, what="vmap_forces in float32 vs your float64 result", tolerance=FLOAT32_TOLERANCE,
                   fix="Compute in the input's dtype throughout.")
     return "float32 in, float32 out, within 1e-5 of float64."
-
-
-def _require_finite(value, *, what: str) -> None:
-    value = np.asarray(value, dtype=np.float64)
-    bad = np.argwhere(~np.isfinite(value))
-    if bad.size:
-        raise Fail(
-            f"{what}: expected finite values, got {len(bad)} NaN/inf entries, the first at index "
-            f"{tuple(int(i) for i in bad[0])}. How to fix: {NAN_FIX}"
-        )
 
 
 @REGISTRY.check("Finite forces and derivatives at eps2 = 0, reverse mode included", points=2)
@@ -180,7 +167,7 @@ def finite_at_zero_softening(ctx):
     _require_finite(_student_forces(ctx, system), what=f"vmap_forces at eps2 = 0 ({system.describe()})")
     _require_plausible_forces(ctx, system)
     for mode in ("jacrev", "jacfwd"):
-        jacobian = _call(ctx, system, transforms=[{"kind": mode, "argnums": 0}])
+        jacobian = student_value(ctx, "vmap_forces", system.inputs(), transforms=[{"kind": mode, "argnums": 0}])
         _require_finite(jacobian, what=f"jax.{mode}(vmap_forces) at eps2 = 0 (index: particle, axis, particle, axis)")
     return "Forces and their Jacobians (reverse and forward mode) are finite at eps2 = 0."
 
@@ -194,7 +181,8 @@ def masked_by_index(ctx):
     jacobians = {}
     for label, system in (("coincident", at), ("a hair apart", near)):
         jacobians[label] = as_float_array(
-            _call(ctx, system, transforms=[{"kind": "jacfwd", "argnums": 0}]), what="jacobian"
+            student_value(ctx, "vmap_forces", system.inputs(), transforms=[{"kind": "jacfwd", "argnums": 0}]),
+            what="jacobian"
         )
     _require_finite(jacobians["coincident"], what="jax.jacfwd(vmap_forces) with particles 0 and 1 coincident, eps2 > 0")
     jump = jacobians["coincident"] - jacobians["a hair apart"]

@@ -42,12 +42,10 @@ PACKAGE_DIR = "assignments"
 TEMPLATE_DIR = "student_template"
 GENERATED_TREES = (PACKAGE_DIR, TEMPLATE_DIR)
 SHARED_MODULES = {
-    "feedback.py": "jaxgrade_feedback.py",
-    "diagnosis.py": "jaxgrade_diagnosis.py",
-    "diagnosis_pytrees.py": "jaxgrade_diagnosis_pytrees.py",
-    "diagnosis_sampling.py": "jaxgrade_diagnosis_sampling.py",
+    f"shipped/{name}.py": f"jaxgrade_{name}.py"
+    for name in ("feedback", "diagnosis", "diagnosis_pytrees", "diagnosis_sampling", "diagnosis_chain")
 }
-"""autograder modules the template's tests import, shipped verbatim: autograder path -> tests/ name."""
+"""``autograder/shipped/``, copied verbatim to the template's tests: path under autograder/ -> tests/ name."""
 
 # Left behind by running Python or pytest inside a generated tree; never
 # generated, never reported as stale.
@@ -114,7 +112,7 @@ def plan(*, root: Path) -> dict[str, bytes | Fixture]:
 
 
 def assignment_diagnoses(assignments) -> dict[str, bytes]:
-    """Each assignment's own verdicts (``autograder/checks/NAME_diagnosis.py``), shipped to the template's tests.
+    """Each assignment's own verdicts (``checks/NAME_diagnosis.py`` or ``checks/NAME/diagnosis.py``), shipped.
 
     A public check and its public test diagnose a mistake with the same
     function; an assignment keeps it beside its checks module, and the

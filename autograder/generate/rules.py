@@ -155,9 +155,11 @@ def _orphan_problems(root: Path, names: set[str]) -> list[str]:
     for path in sorted((solutions / "public_tests").glob("test_*.py")):
         if path.stem[len("test_"):] not in known:
             problems.append(f"{_rel(path)}: public tests without a reference solutions/{path.stem[5:]}.py")
-    for path in sorted((root / "autograder" / "checks").glob("*.py")):
-        if path.stem not in names and _registry_name(path) is not None:
-            problems.append(f"{_rel(path)}: a checks module with a REGISTRY but no reference solutions/{path.stem}.py")
+    checks = root / "autograder" / "checks"
+    for path in sorted([*checks.glob("*.py"), *checks.glob("*/__init__.py")]):
+        name = path.parent.name if path.name == "__init__.py" else path.stem
+        if name not in names and _registry_name(path) is not None:
+            problems.append(f"{_rel(path)}: a checks module with a REGISTRY but no reference solutions/{name}.py")
     return problems
 
 

@@ -89,6 +89,7 @@ def _require_free(name: str, root: Path) -> None:
     taken = [path for path in (
         root / "solutions" / f"{name}.py",
         root / "autograder" / "checks" / f"{name}.py",
+        root / "autograder" / "checks" / name,  # an assignment's package, or a helper package such as physics/
         root / "solutions" / "handouts" / f"{name}.md",
         root / "solutions" / "public_tests" / f"test_{name}.py",
     ) if path.exists()]

@@ -303,7 +303,7 @@ def values_close(seen, expected, tolerance=1e-10) -> bool:
 def factor_hint(seen, expected) -> str:
     """A diagnosis when ``seen`` is ``expected`` times one constant (a sign, a double count), else ''.
 
-    The assignment-neutral twin of ``scale_hint``; ``autograder/checks/properties.py``
+    The assignment-neutral twin of ``scale_hint``; ``autograder/checking/properties.py``
     and the public tests ``jaxgrade new`` writes both use it.
     """
     seen = np.asarray(seen, dtype=np.float64)

@@ -4,11 +4,7 @@ import functools
 import jax
 import jax.numpy as jnp
 import numpy as np
-
-from assignments import hmc as student
-from assignments.jla import load_jla
-from fixture_inputs import gaussian_in_box_log_prob, gaussian_log_prob, load_fixture, standard_normal_log_prob
-from jaxgrade_diagnosis_sampling import (
+from jaxgrade_diagnosis_chain import (
     CHAIN_PROBE_SAMPLES,
     POSTERIOR_FIX,
     POSTERIOR_GRADIENT_FIX,
@@ -17,8 +13,12 @@ from jaxgrade_diagnosis_sampling import (
     chain_verdict,
     pointwise_verdict,
     posterior_shape_verdict,
-    steps_verdict,
 )
+
+from assignments import hmc as student
+from assignments.jla import load_jla
+from fixture_inputs import gaussian_in_box_log_prob, gaussian_log_prob, load_fixture, standard_normal_log_prob
+from jaxgrade_diagnosis_sampling import steps_verdict
 from public_helpers import assert_close, assert_dtype, assert_finite, graded_as, primitive_names, program_stats, require
 
 FIXTURE = load_fixture("hmc")

@@ -16,8 +16,8 @@ import pytest
 
 from autograder import catalog, results
 from autograder.batch import gradebook
+from autograder.checking.framework import CheckRegistry
 from autograder.checks import load_registry
-from autograder.checks.framework import CheckRegistry
 from autograder.packaging.otter import render_test_files
 
 ROOT = Path(__file__).resolve().parents[2]

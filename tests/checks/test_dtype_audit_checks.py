@@ -6,10 +6,10 @@ import jax
 import numpy as np
 
 import solutions.dtype_audit as reference
+from autograder.checking.framework import encode_arg
 from autograder.checks import dtype_audit as checks
-from autograder.checks import pytree_examples as examples
-from autograder.checks.dynamics_fixtures import reference_x64
-from autograder.checks.framework import encode_arg
+from autograder.checks.dtype_audit import pytree_examples as examples
+from autograder.checks.physics.dynamics_fixtures import reference_x64
 from autograder.child import codec, probes
 
 

@@ -6,9 +6,9 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from autograder.checks import dynamics_fixtures as fx
-from autograder.checks import energy_drift as ed
-from autograder.checks.integrator_diagnosis import window_drift
+from autograder.checks.physics import dynamics_fixtures as fx
+from autograder.checks.physics import energy_drift as ed
+from autograder.checks.physics.integrator_diagnosis import window_drift
 from solutions import scan_integrator as reference
 
 

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 import solutions.scan_integrator as reference
-from autograder import diagnosis
-from autograder.checks import dynamics_fixtures as fx
-from autograder.checks import loose_gates
-from autograder.checks.framework import Context, Fail, Gate, Gated, NotShown
+from autograder.checking import loose_gates
+from autograder.checking.framework import Context, Fail, Gate, Gated, NotShown
+from autograder.checks.physics import dynamics_fixtures as fx
+from autograder.shipped import diagnosis
 
 
 def _context() -> Context:

@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 
 import solutions.hmc as reference
-from autograder import diagnosis_sampling as sampling
-from autograder.checks import dynamics_fixtures as fx
-from autograder.checks import hmc_cases as checks
-from autograder.checks import hmc_support as support
+from autograder.checks.hmc import cases as checks
+from autograder.checks.hmc import support
+from autograder.checks.physics import dynamics_fixtures as fx
 from autograder.child import targets
+from autograder.shipped import diagnosis_sampling as sampling
 
 
 def _cases():

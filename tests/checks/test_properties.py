@@ -1,4 +1,4 @@
-"""The general check helpers of ``autograder/checks/properties.py`` pass right code and fail each mistake.
+"""The general check helpers of ``autograder/checking/properties.py`` pass right code and fail each mistake.
 
 The student modules run in this process through the child's own request
 handler (``child/server.py``), not in a sandbox: what is tested here is the
@@ -12,8 +12,8 @@ import jax
 import numpy as np
 import pytest
 
-from autograder.checks import properties as p
-from autograder.checks.framework import Context, Fail
+from autograder.checking import properties as p
+from autograder.checking.framework import Context, Fail
 from autograder.child import codec
 from autograder.child.server import Server, describe_exception
 from autograder.sandbox.session import StudentError

@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from autograder.checks import properties as p
-from autograder.checks.framework import Context, Fail
+from autograder.checking import properties as p
+from autograder.checking.framework import Context, Fail
 from autograder.child import names
 
 from .test_properties import InProcessSession, module

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 import solutions.scan_integrator as reference
-from autograder.checks import dynamics_fixtures as fx
-from autograder.checks import integrator_diagnosis as diagnosis
-from autograder.checks import scan_integrator_cases as cases
+from autograder.checks.physics import dynamics_fixtures as fx
+from autograder.checks.physics import integrator_diagnosis as diagnosis
+from autograder.checks.scan_integrator import cases
 from autograder.child import targets
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"

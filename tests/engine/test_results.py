@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 
 from autograder import results
-from autograder.checks.framework import Check
+from autograder.checking.framework import Check
 
 
 def _outcome(*checks):

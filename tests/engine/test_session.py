@@ -7,7 +7,7 @@ import time
 import numpy as np
 import pytest
 
-from autograder.checks.framework import Context, explain_failure
+from autograder.checking.framework import Context, explain_failure
 from autograder.sandbox.session import ChildCrashed, ChildSession, ChildTimeout, StudentError
 
 MODULE = '''

@@ -19,8 +19,10 @@ def test_the_six_assignments_are_discovered_in_course_order():
     names = catalog.assignment_names(REPO)
     assert names[: len(SIX)] == SIX, names
     assert "jla" in catalog.shared_modules(REPO) and "jla" not in names
-    helpers = [p.stem for p in (REPO / "autograder" / "checks").glob("*.py") if p.stem not in names]
-    assert {"framework", "properties", "nbody_systems"} <= set(helpers)
+    checks = REPO / "autograder" / "checks"
+    assert (checks / "physics").is_dir() and "physics" not in names  # a helper package, no REGISTRY
+    assert catalog.get("hmc", REPO).checks == checks / "hmc" / "__init__.py"  # an assignment as a package
+    assert catalog.get("grad_forces", REPO).checks == checks / "grad_forces.py"
     assert catalog.get("grad_forces", REPO).title == "Forces by automatic differentiation"
 
 
@@ -94,6 +96,18 @@ def test_companions_without_a_reference_are_reported(root):
     problems = "\n".join(assignment_problems(root))
     assert "solutions/handouts/demo.md: a handout without a reference" in problems
     assert "autograder/checks/demo.py: a checks module with a REGISTRY but no reference" in problems
+
+
+def test_checks_as_a_package_are_found_and_an_orphan_package_reported(root):
+    checks = root / "autograder" / "checks"
+    (checks / "demo").mkdir()
+    (checks / "demo.py").rename(checks / "demo" / "__init__.py")
+    assert catalog.get("demo", root).checks == checks / "demo" / "__init__.py"
+    assert catalog.get("demo", root).diagnosis == checks / "demo" / "diagnosis.py"
+    assert assignment_problems(root) == []
+    (root / "solutions" / "demo.py").rename(root / "solutions" / "demo_old.py")
+    problems = "\n".join(assignment_problems(root))
+    assert "autograder/checks/demo/__init__.py: a checks module with a REGISTRY but no reference" in problems
 
 
 def test_handout_heading_and_numbers(root):

@@ -18,6 +18,7 @@ def copy_repo(target: Path) -> Path:
     for folder in ("solutions", "assignments", "student_template", "autograder/checks", "tests/corpus"):
         shutil.copytree(REPO / folder, target / folder, ignore=shutil.ignore_patterns("__pycache__"))
     for module in SHARED_MODULES:
+        (target / "autograder" / module).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(REPO / "autograder" / module, target / "autograder" / module)
     return target
 

@@ -67,7 +67,8 @@ def test_classroom_workflow_runs_the_public_tests_on_push():
 
 
 def test_public_tests_share_the_autograders_wording():
-    assert {"feedback.py", "diagnosis.py", "diagnosis_pytrees.py", "diagnosis_sampling.py"} <= set(SHARED_MODULES)
+    names = ("feedback", "diagnosis", "diagnosis_pytrees", "diagnosis_sampling", "diagnosis_chain")
+    assert {f"shipped/{name}.py" for name in names} <= set(SHARED_MODULES)
     for module, shipped in SHARED_MODULES.items():
         copied = (TEMPLATE / "tests" / shipped).read_bytes()
         assert copied == (REPO / "autograder" / module).read_bytes()

@@ -5,8 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from autograder import catalog, feedback
+from autograder import catalog
 from autograder.generate.grading_table import MARKER, with_points_table
+from autograder.shipped import feedback
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "student_template"
 

@@ -14,10 +14,10 @@ import jax
 import numpy as np
 import pytest
 
-from autograder.checks import evidence
-from autograder.checks.framework import Context
+from autograder.checking import evidence
+from autograder.checking.framework import Context
 from autograder.checks.grad_forces import draw_probe
-from autograder.checks.nbody_systems import ParticleSystem
+from autograder.checks.physics.nbody_systems import ParticleSystem
 from autograder.child import programs  # noqa: F401  (registers the programs)
 from autograder.child.program_registry import get
 from autograder.verifier import Verifier

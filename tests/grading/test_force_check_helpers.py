@@ -7,7 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from autograder.checks import grad_forces, nbody_systems, vmap_forces
+from autograder.checks import grad_forces, vmap_forces
+from autograder.checks.physics import nbody_systems
 
 
 def test_gate_accepts_signs_and_per_particle_factors():

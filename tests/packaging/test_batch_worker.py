@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from autograder.batch.worker import GradingWorker
-from autograder.checks import reuse
+from autograder.checking import reuse
 from autograder.grader_process import GraderSettings, run_grader
 from autograder.packaging.bundle import PROJECT_ROOT
 

@@ -80,7 +80,9 @@ def test_zip_holds_the_grader_and_nothing_else(grad_forces_zip):
         infos = {info.filename: info for info in archive.infolist()}
     names = set(infos)
     for required in ("setup.sh", "run_autograder", "pyproject.toml", "autograder/cli.py", "autograder/results.py",
-                     "autograder/checks/grad_forces.py", "solutions/grad_forces.py", "solutions/jla.py"):
+                     "autograder/checks/grad_forces.py", "autograder/checks/physics/nbody_systems.py",
+                     "autograder/checking/framework.py", "autograder/shipped/feedback.py",
+                     "solutions/grad_forces.py", "solutions/jla.py"):
         assert required in names, f"the zip lacks {required}"
     for name in ("setup.sh", "run_autograder"):
         mode = (infos[name].external_attr >> 16) & 0o777

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import solutions.grad_forces as reference
-from autograder.checks.framework import Context, explain_failure
+from autograder.checking.framework import Context, explain_failure
 from autograder.sandbox.session import (
     ChildSession,
     ChildTimeout,

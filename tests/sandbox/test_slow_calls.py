@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from autograder.checks.framework import explain_failure
+from autograder.checking.framework import explain_failure
 from autograder.sandbox.session import ChildSession, ChildTimeout, GradingTimeSpent, SlowCalls
 
 BUDGET = 1.0

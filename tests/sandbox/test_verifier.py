@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 from jax import lax
 
-from autograder.checks import evidence
-from autograder.checks.framework import Context, Fail
+from autograder.checking import evidence
+from autograder.checking.framework import Context, Fail
 from autograder.child import exporting
 from autograder.verifier import Verifier, client
 from autograder.verifier.runtime import server

@@ -2,7 +2,7 @@
 recompiles needlessly.
 
 Compiling is judged from evidence the student's process cannot rewrite
-(``jit_potential_evidence.py``): each function is exported with ``jax.export``
+(``jit_potential/evidence.py``): each function is exported with ``jax.export``
 on abstract inputs, and the program is read and run in the grader's confined
 verifier. Only a ``jax.jit`` function exports as itself; a static eps2 or G
 cannot take an abstract value; a Python loop over particles makes the program
@@ -21,19 +21,20 @@ import functools
 
 import numpy as np
 
-from .. import diagnosis
-from . import jit_potential_evidence as evidence_of
-from . import nbody_systems as systems
-from .framework import CheckRegistry, Fail, Gate, NotShown, as_float_array, require_close, require_dtype
-from .loose_gates import not_the_same_quantity
+from ...checking import tolerances
+from ...checking.framework import CheckRegistry, Fail, Gate, NotShown, as_float_array, require_close, require_dtype
+from ...checking.loose_gates import not_the_same_quantity
+from ...shipped import diagnosis
+from ..physics import nbody_systems as systems
+from . import evidence as evidence_of
 
 REGISTRY = CheckRegistry("jit_potential")
 USES_EXPORTED_PROGRAMS = True  # grading starts the verifier alongside the child (autograder/verifier)
 
 VALUE_SIZES = (3, 9)
 SEED = 20252
-VALUE_TOLERANCE = 1e-12
-FLOAT32_TOLERANCE = 1e-5
+VALUE_TOLERANCE = tolerances.VALUES
+FLOAT32_TOLERANCE = tolerances.FLOAT32
 
 W_CHECK = "potential_energy_jit matches the reference on random systems (float64)"
 STATIC_FIX = (
@@ -123,7 +124,7 @@ def _require_plausible_potential(ctx) -> None:
 def both_jitted(ctx):
     ctx.require(*BOTH)  # a jax.jit of anything (even of a function that only raises) is not the point
     for name in evidence_of.FUNCTIONS:
-        # The verdict and its wording are shared with the public test (autograder/diagnosis.py).
+        # The verdict and its wording are shared with the public test (autograder/shipped/diagnosis.py).
         message = diagnosis.jitted_verdict(name, evidence_of.jit_problem(name, _programs(ctx, name)))
         if message is not None:
             raise Fail(message)
@@ -134,7 +135,7 @@ def both_jitted(ctx):
 def two_body_potential(ctx):
     system = systems.two_unit_masses()
     seen = _student_potential(ctx, system)
-    # The verdict and its diagnosis are shared with the public test (autograder/diagnosis.py).
+    # The verdict and its diagnosis are shared with the public test (autograder/shipped/diagnosis.py).
     what = "potential_energy_jit of unit masses at (+1,0,0), (-1,0,0), G = 1, eps2 = 0"
     message = diagnosis.potential_verdict(seen, -0.5, what=what, G=1.0, tolerance=1e-12,
                                           law_fix=diagnosis.TWO_BODY_POTENTIAL_FIX)
@@ -203,7 +204,7 @@ def float32_preserved(ctx):
 
 
 def _programs(ctx, function: str) -> dict:
-    """{N: Evidence}: ``function`` exported at each of VALUE_SIZES, checked in the verifier (jit_potential_evidence)."""
+    """{N: Evidence}: ``function`` exported at each of VALUE_SIZES, checked in the verifier (evidence.py)."""
     softened = next(s for s in _value_systems() if s.eps2 > 0)
     if function == "potential_energy_jit":
         return evidence_of.exported_programs(
@@ -284,11 +285,11 @@ def finite_gradients_at_zero_softening(ctx):
                      transforms=[{"kind": "grad", "argnums": argnums}]),
             what=f"jax.grad(potential_energy_jit, argnums={argnums})",
         )
-        bad = np.argwhere(~np.isfinite(gradient))
-        if bad.size:
+        first = tolerances.first_non_finite(gradient)
+        if first is not None:
             raise Fail(
                 f"jax.grad of potential_energy_jit with respect to the {what} at eps2 = 0 ({system.describe()}, "
-                f"distinct particles): expected finite values, got NaN/inf at index {tuple(int(i) for i in bad[0])}. "
+                f"distinct particles): expected finite values, got NaN/inf at index {first}. "
                 "How to fix: the double-`where` trick: replace the self-pair squared distance by 1 before the "
                 "square root and the division, then mask the result by index. Reverse mode multiplies the "
                 "discarded branch's infinite derivative by zero, and 0 * inf = NaN."

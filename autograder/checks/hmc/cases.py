@@ -17,11 +17,11 @@ import numpy as np
 
 from solutions.jla import load_jla
 
-from ..child import targets
-from . import dynamics_fixtures as fx
-from .dynamics_fixtures import reference_x64
-from .framework import Attr, Target
-from .hmc_support import StepCase, reference_steps
+from ...checking.framework import Attr, Target
+from ...child import targets
+from ..physics import dynamics_fixtures as fx
+from ..physics.dynamics_fixtures import reference_x64
+from .support import StepCase, reference_steps
 
 GAUSSIAN_MEAN = np.array([0.5, -1.0])
 GAUSSIAN_COV = np.array([[1.0, 0.6], [0.6, 2.0]])
@@ -143,7 +143,7 @@ def diverging_case() -> StepCase:
 
 def diverged_proposals(case: StepCase) -> np.ndarray:
     """(k,) bool: the reference's proposal theta1 is not finite (parent side, float64)."""
-    from ..diagnosis_sampling import trajectory
+    from ...shipped.diagnosis_sampling import trajectory
 
     with reference_x64():
         ends = []

@@ -13,32 +13,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from types import ModuleType
 
-import numpy as np
-
-from .. import feedback
 from ..child import codec
-from ..sandbox.session import (
-    ChildCrashed,
-    ChildError,
-    ChildSession,
-    ChildTimeout,
-    StudentError,
-    student_functions,
-)
+from ..sandbox.session import ChildCrashed, ChildError, ChildSession, ChildTimeout, StudentError, student_functions
+from ..shipped import feedback
 from ..vocabulary import CALL_BUDGET_SECONDS as DEFAULT_BUDGET_SECONDS  # defined once, in vocabulary
 from .arguments import Attr, Construct, Key, NamedTupleValue, NumpyArray, Target, encode_arg
-
-
-class Fail(Exception):
-    """The check failed; ``message`` says what was expected, seen, and how to fix it."""
-
-
-@dataclass(frozen=True)
-class Partial:
-    """A check that earns part of its points."""
-
-    fraction: float
-    message: str
+from .property_inputs import reference64
+from .verdicts import Fail, Gated, NotShown, Partial, as_float_array, draw_examples, require_close, require_dtype
 
 
 @dataclass(frozen=True)
@@ -109,22 +90,6 @@ class CheckRegistry:
 
 
 # -- gates: a property counts only once the function computes the quantity ----
-class NotShown(Fail):
-    """A gate's verdict: the function it guards does not (yet) compute the assignment's quantity.
-
-    ``problem`` is a short phrase completing "<subject> ...", e.g. "does not move the
-    particles"; the message (``str``) holds what was expected and seen.
-    """
-
-    def __init__(self, problem: str, detail: str):
-        super().__init__(detail)
-        self.problem = problem
-
-
-class Gated(Fail):
-    """A property check withheld its points because a gate it depends on is closed."""
-
-
 @dataclass(frozen=True)
 class Gate:
     """What a property check needs before it counts.
@@ -209,10 +174,8 @@ class Context:
 
         Always call the reference through this: the grading process does not
         switch 64-bit mode on, so ``ctx.reference.<function>(...)`` called
-        directly would compute in float32. See ``checks/properties.py``.
+        directly would compute in float32. See ``checking/properties.py``.
         """
-        from .property_inputs import reference64
-
         return reference64(getattr(self.reference, function), *args, transforms=transforms, **kwargs)
 
     def remember(self, key, compute: Callable):
@@ -279,51 +242,7 @@ class Context:
             ) from None
 
 
-# -- helpers checks share ------------------------------------------------------
-def require_close(seen, expected, *, what: str, tolerance: float, fix: str = "") -> None:
-    message = feedback.compare_arrays(seen, expected, what=what, tolerance=tolerance, fix=fix)
-    if message is not None:
-        raise Fail(message)
-
-
-def require_dtype(seen, *, expected: str, what: str) -> None:
-    dtype = str(getattr(seen, "dtype", type(seen).__name__))
-    if dtype != expected:
-        raise Fail(feedback.describe_dtype_mismatch(what=what, expected=expected, seen=dtype))
-
-
-def as_float_array(value, *, what: str) -> np.ndarray:
-    """Re-cast child data to float64 in the parent; a non-numeric reply fails the check."""
-    try:
-        return np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise Fail(f"{what}: expected a numeric array, got {type(value).__name__} ({value!r:.200}).") from None
-
-
-def draw_examples(strategy, *, count: int, seed: int) -> list:
-    """A deterministic list of examples from a hypothesis strategy (no shrinking)."""
-    import hypothesis
-    from hypothesis import HealthCheck, Phase
-
-    examples: list = []
-
-    @hypothesis.seed(seed)
-    @hypothesis.settings(
-        max_examples=count,
-        database=None,
-        phases=[Phase.generate],
-        suppress_health_check=list(HealthCheck),
-        deadline=None,
-        derandomize=False,
-    )
-    @hypothesis.given(strategy)
-    def collect(example):
-        examples.append(example)
-
-    collect()
-    return examples[:count]
-
-
+# -- helpers checks share (the comparisons live in verdicts.py) -----------------
 def explain_failure(exc: BaseException) -> str:
     """The student-facing text for an exception raised while a check ran."""
     if isinstance(exc, Fail):
@@ -346,7 +265,7 @@ def explain_failure(exc: BaseException) -> str:
     raise TypeError(f"not a check failure: {exc!r}")
 
 
-# Checks import the argument references (arguments.py) from here, with the rest of what they use.
+# Checks import the verdicts (verdicts.py) and argument references (arguments.py) from here, with the rest.
 __all__ = [
     "DEFAULT_BUDGET_SECONDS", "Attr", "Check", "CheckRegistry", "Construct", "Context", "Fail", "Gate", "Gated", "Key",
     "NamedTupleValue", "NotShown", "NumpyArray", "Partial", "Target", "as_float_array", "draw_examples", "encode_arg",

@@ -17,132 +17,39 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import diagnosis_sampling as sampling
-from ..sandbox.session import StudentError
-from . import hmc_cases as cases
-from .framework import CheckRegistry, Fail, Gate, Key, NotShown, Target, as_float_array
-from .hmc_support import (
-    StepCase,
-    compare_steps,
-    evidence,
-    momentum_diagnosis,
-    reference_steps,
-    require_step_results,
-    variant_results,
+from ...checking import tolerances
+from ...checking.framework import CheckRegistry, Fail, Gate, NotShown, as_float_array
+from ...sandbox.session import StudentError
+from ...shipped import diagnosis_chain as chain
+from . import cases
+from .fixture import public_fixture  # noqa: F401  (the public tests' fixture: `jaxgrade regenerate` reads it here)
+from .gates import (
+    CHAIN,
+    CHAIN_CHECK,
+    GAUSSIAN_CHECK,
+    MOVES,
+    STEP_EXACT,
+    fail_on,
+    gaussian_chain,
+    more_evidence,
+    seen_gaussian_steps,
+    seen_outside_steps,
+    step_problem,
+    student_steps,
 )
+from .support import StepCase, compare_steps, momentum_diagnosis
 
 REGISTRY = CheckRegistry("hmc")
 
 
-def _student_steps(ctx, case: StepCase, *, typed=False):
-    """The student's hmc_step for each (theta, seed) of ``case``, under one jit."""
-    cases.start_references(ctx)  # with the first request to the child
-    raw = ctx.program("hmc_steps", case.target, case.thetas, case.seeds, case.step_size, case.n_leapfrog, typed=typed)
-    return require_step_results(raw, count=len(case.seeds), dim=len(case.thetas[0]))
-
-
-GAUSSIAN_CHECK = "hmc_step matches the reference on a 2-D Gaussian (same keys: same positions and accept decisions)"
-CHAIN_CHECK = "run_chain matches the reference: same samples and accept rate for the same key"
-
-
-# -- gates: the plumbing and the statistics count once the sampler samples ----------
-def _gaussian_steps(ctx):
-    return ctx.remember("gaussian steps", lambda: _student_steps(ctx, cases.gaussian_case()))
-
-
-def _outside_steps(ctx):
-    return ctx.remember("outside prior steps", lambda: _student_steps(ctx, cases.outside_prior_case()))
-
-
-def _more_evidence(ctx, *, besides: str = ""):
-    """The student's steps on the Gaussian and from outside a prior, fetched only when a diagnosis needs them
-    to tell lookalike mistakes apart (a flipped Metropolis sign and a missing test accept alike on some cases)."""
-    fetch = {"gaussian": lambda: evidence(_gaussian_steps(ctx), cases.gaussian_case()),
-             "outside prior": lambda: evidence(_outside_steps(ctx), cases.outside_prior_case())}
-    return lambda: [get() for name, get in fetch.items() if name != besides]
-
-
-def _step_problem(ctx) -> str | None:
-    """The shared verdict on hmc_step on the Gaussian (None: it matches the reference); run_chain's checks read it."""
-    def verdict():
-        try:
-            compare_steps(_gaussian_steps(ctx), cases.gaussian_case(), cases.reference_result(ctx, "gaussian"),
-                          more=_more_evidence(ctx, besides="gaussian"))
-        except Fail as failure:
-            return str(failure)
-        return None
-
-    return ctx.remember("gaussian step verdict", verdict)
-
-
-def _verify_step_matches(ctx) -> None:
-    problem = _step_problem(ctx)
-    if problem is not None:
-        raise NotShown("does not match the reference", problem)
-
-
-def _accepted_matches(seen, candidate) -> bool:
-    """Some step both accepted, moved, and landed where ``candidate`` lands (1e-9, max-normalised)."""
-    scale = max(float(np.max(np.abs(candidate.thetas))), 1e-300)
-    same = np.max(np.abs(seen.thetas.astype(np.float64) - candidate.thetas), axis=1) <= 1e-9 * scale
-    moved = np.any(seen.thetas != np.stack(cases.gaussian_case().thetas).astype(seen.thetas.dtype), axis=1)
-    return bool(np.any(seen.accepted & candidate.accepted & same & moved))
-
-
-def _verify_moves(ctx) -> None:
-    """At least one accepted move that lands where the reference's proposal lands on the same key,
-    or where a step with a named slip (swapped or shared keys, an extra kick, a negated momentum) lands: those
-    mistakes cost the value checks, and the step is still an HMC step."""
-    seen, expected = _gaussian_steps(ctx), cases.reference_result(ctx, "gaussian")
-    if _accepted_matches(seen, expected):
-        return
-    if any(_accepted_matches(seen, variant) for variant in variant_results(cases.gaussian_case())):
-        return
-    raise NotShown(
-        "never makes an accepted move that matches the reference",
-        f"on the 2-D Gaussian the reference accepts {int(expected.accepted.sum())} of {len(expected.accepted)} "
-        f"proposals; your step accepted {int(seen.accepted.sum())}, and none of them moved theta to where an HMC "
-        "proposal from the same key lands.",
-    )
-
-
-def _verify_chain(ctx) -> None:
-    """Loose: a Metropolis chain repeats its state where it rejects, about as often as it says.
-
-    Its accept rate is held to the reference's only when hmc_step matches the reference:
-    a chain built on a wrong hmc_step (a flipped Metropolis sign) is still a chain, and
-    its checks then say to fix hmc_step first."""
-    samples, rate = _gaussian_chain(ctx)
-    rate = float(np.asarray(rate, dtype=np.float64))
-    _, expected_rate = cases.reference_result(ctx, "chain")
-    repeats = float(np.mean(np.all(samples[1:] == samples[:-1], axis=1)))
-    rate_is_off = abs(rate - expected_rate) > 0.2 and _step_problem(ctx) is None
-    if rate_is_off or not abs(repeats - (1 - rate)) <= 0.05:
-        raise NotShown(
-            "does not behave like an HMC chain",
-            f"run_chain reported accept_rate {rate:.3f} (the reference's: {expected_rate:.3f}) and repeated its "
-            f"previous sample at {repeats:.1%} of the steps; an HMC chain stays put exactly where it rejects, so "
-            "that fraction should be about 1 - accept_rate.",
-        )
-
-
-MOVES = Gate("hmc_step", _verify_moves, counts="the key-convention and determinism checks",
-             fix=f"make hmc_step follow the spec's steps (see the check {GAUSSIAN_CHECK!r}).")
-STEP_EXACT = Gate("hmc_step", _verify_step_matches, counts="the checks that run it",
-                  fix=f"make hmc_step match the reference (see the check {GAUSSIAN_CHECK!r}).")
-CHAIN = Gate("run_chain", _verify_chain, counts="the sampling statistics",
-             fix=f"build run_chain from hmc_step, one key per step (see the check {CHAIN_CHECK!r}).")
-
-
-# -- hmc_step against the reference ------------------------------------------------
 @REGISTRY.check(GAUSSIAN_CHECK, points=1.5, public=True)
 def gaussian_steps(ctx):
     case = cases.gaussian_case()
-    message = compare_steps(_gaussian_steps(ctx), case, cases.reference_result(ctx, "gaussian"),
-                            more=_more_evidence(ctx, besides="gaussian"))
+    message = compare_steps(seen_gaussian_steps(ctx), case, cases.reference_result(ctx, "gaussian"),
+                            more=more_evidence(ctx, besides="gaussian"))
     outside = cases.outside_prior_case()  # the contract: a chain started outside the prior can move in
-    return message + " " + compare_steps(_outside_steps(ctx), outside, cases.reference_result(ctx, "outside prior"),
-                                         more=_more_evidence(ctx, besides="outside prior"))
+    return message + " " + compare_steps(seen_outside_steps(ctx), outside, cases.reference_result(ctx, "outside prior"),
+                                         more=more_evidence(ctx, besides="outside prior"))
 
 
 @REGISTRY.check(
@@ -151,20 +58,20 @@ def gaussian_steps(ctx):
 def banana_steps(ctx):
     messages = [
         compare_steps(
-            _student_steps(ctx, cases.banana_case()), cases.banana_case(), cases.reference_result(ctx, "banana"),
-            more=_more_evidence(ctx),
+            student_steps(ctx, cases.banana_case()), cases.banana_case(), cases.reference_result(ctx, "banana"),
+            more=more_evidence(ctx),
         )
     ]
     case32 = cases.banana_case(np.float32)
-    seen32 = _student_steps(ctx, case32)
+    seen32 = student_steps(ctx, case32)
     if seen32.thetas.dtype != np.float32:
         raise Fail(
             f"hmc_step with a float32 theta returned {seen32.thetas.dtype} positions; expected float32. Draw the "
             "momentum in theta's dtype, `jax.random.normal(key_p, theta.shape, theta.dtype)`, and keep "
             "constants as Python floats."
         )
-    messages.append(compare_steps(seen32, case32, cases.reference_result(ctx, "banana float32"), tolerance=1e-5,
-                                  more=_more_evidence(ctx)))
+    messages.append(compare_steps(seen32, case32, cases.reference_result(ctx, "banana float32"),
+                                  tolerance=tolerances.FLOAT32, more=more_evidence(ctx)))
     return " ".join(messages)
 
 
@@ -176,13 +83,13 @@ def supernova_steps(ctx):
         "if the log_posterior checks fail too, fix log_posterior first."
     )
     with ctx.fix_first(POSTERIOR_EXACT, subject_check=POSTERIOR_CHECK):
-        return compare_steps(_student_steps(ctx, case), case, cases.reference_result(ctx, "supernova"), note=note,
-                             more=_more_evidence(ctx))
+        return compare_steps(student_steps(ctx, case), case, cases.reference_result(ctx, "supernova"), note=note,
+                             more=more_evidence(ctx))
 
 
 def _flat_steps(ctx, *, custom_gradient: bool):
     case = cases.flat_case(custom_gradient=custom_gradient)
-    return ctx.remember(("flat steps", custom_gradient), lambda: _student_steps(ctx, case))
+    return ctx.remember(("flat steps", custom_gradient), lambda: student_steps(ctx, case))
 
 
 @REGISTRY.check("Random-key convention: the momentum comes from the first key of jax.random.split(key)", points=0.5)
@@ -260,9 +167,9 @@ def autodiff_gradients(ctx):
 def key_types_and_determinism(ctx):
     ctx.require(MOVES)  # the same wrong answer for every key type is not a key convention
     case = cases.gaussian_case()
-    legacy = _gaussian_steps(ctx)
+    legacy = seen_gaussian_steps(ctx)
     try:
-        typed = _student_steps(ctx, case, typed=True)
+        typed = student_steps(ctx, case, typed=True)
     except StudentError as exc:
         raise Fail(
             f"hmc_step failed with a typed key, jax.random.key(seed): {exc.type_name}: {exc.message}\n"
@@ -303,7 +210,7 @@ def rejected_diverging_steps(ctx):
     key-for-key checks' business, so a key slip or a wrong leapfrog is not charged twice."""
     ctx.require(MOVES)  # a step that never moves returns theta0 on every key
     case = cases.diverging_case()
-    seen = ctx.remember("diverging steps", lambda: _student_steps(ctx, case))
+    seen = ctx.remember("diverging steps", lambda: student_steps(ctx, case))
     _, diverged = cases.reference_result(ctx, "diverging")
     for i in range(len(case.seeds)):
         if seen.accepted[i]:
@@ -334,49 +241,13 @@ def _diverging_message(case: StepCase, i: int, seen) -> str:
     return head + "How to fix: return theta0 itself on rejection: `theta_new = jnp.where(accepted, theta1, theta)`."
 
 
-# -- run_chain ---------------------------------------------------------------------
-CHAIN_PROBE_SAMPLES = sampling.CHAIN_PROBE_SAMPLES
-
-
-def _gaussian_chain(ctx):
-    """The student's run_chain on the Gaussian (cached): (samples (n, 2), accept_rate)."""
-
-    def run():
-        _require_scan_chain(ctx)
-        samples, rate = ctx.call(
-            "run_chain", Key(cases.CHAIN["seed"]), cases.GAUSSIAN_MEAN,
-            Target("gaussian", {"mean": cases.GAUSSIAN_MEAN, "precision": cases.GAUSSIAN_PRECISION}),
-            cases.CHAIN["step_size"], cases.CHAIN["n_leapfrog"], cases.CHAIN["n_samples"],
-        )
-        samples = as_float_array(samples, what="run_chain samples")
-        _fail_on(sampling.chain_shape_verdict(samples, cases.CHAIN["n_samples"], 2))
-        return samples, rate
-
-    return ctx.remember("gaussian chain", run)
-
-
-def _require_scan_chain(ctx) -> None:
-    target = Target("gaussian", {"mean": cases.GAUSSIAN_MEAN, "precision": cases.GAUSSIAN_PRECISION})
-    args = [Key(0), cases.GAUSSIAN_MEAN, target, 0.5, 2]
-    stats = [
-        ctx.program("traced_program", "run_chain", args + [n], static_argnums=[2, 3, 4, 5]) for n in CHAIN_PROBE_SAMPLES
-    ]
-    _fail_on(sampling.chain_scan_verdict(stats, cases.CHAIN["n_samples"]))
-
-
-def _fail_on(message: str | None) -> None:
-    """Fail with a shared verdict's message (autograder/diagnosis_sampling.py); None passes."""
-    if message is not None:
-        raise Fail(message)
-
-
 @REGISTRY.check(CHAIN_CHECK, points=1.5, public=True)
 def chain_matches(ctx):
-    samples, rate = _gaussian_chain(ctx)
+    samples, rate = gaussian_chain(ctx)
     expected_samples, expected_rate = cases.reference_result(ctx, "chain")
-    # The verdict and its diagnosis are shared with the public test (autograder/diagnosis_sampling.py).
-    _fail_on(sampling.chain_verdict(samples, rate, expected_samples, expected_rate, seed=cases.CHAIN["seed"],
-                                    theta0=cases.GAUSSIAN_MEAN, step_is_wrong=_step_problem(ctx) is not None))
+    # The verdict and its diagnosis are shared with the public test (autograder/shipped/diagnosis_chain.py).
+    fail_on(chain.chain_verdict(samples, rate, expected_samples, expected_rate, seed=cases.CHAIN["seed"],
+                                    theta0=cases.GAUSSIAN_MEAN, step_is_wrong=step_problem(ctx) is not None))
     return f"{cases.CHAIN['n_samples']} samples and the accept rate ({expected_rate:.3f}) match the reference."
 
 
@@ -388,7 +259,7 @@ def chain_statistics(ctx):
 
 
 def _chain_statistics(ctx):
-    samples, _ = _gaussian_chain(ctx)
+    samples, _ = gaussian_chain(ctx)
     bounds = cases.chain_bounds()
     mean_error = np.abs(samples.mean(axis=0) - cases.GAUSSIAN_MEAN) / np.sqrt(np.diag(cases.GAUSSIAN_COV))
     cov_error = np.abs(np.cov(samples.T) - cases.GAUSSIAN_COV) / np.sqrt(
@@ -422,7 +293,7 @@ def _posterior_values(ctx):
 
     def run():
         values = _posterior_call(ctx, np.concatenate([cases.INSIDE_PRIOR, cases.OUTSIDE_PRIOR]))
-        _fail_on(sampling.posterior_shape_verdict(values, len(cases.INSIDE_PRIOR) + len(cases.OUTSIDE_PRIOR)))
+        fail_on(chain.posterior_shape_verdict(values, len(cases.INSIDE_PRIOR) + len(cases.OUTSIDE_PRIOR)))
         return values[: len(cases.INSIDE_PRIOR)], values[len(cases.INSIDE_PRIOR):]
 
     return ctx.remember("posterior values", run)
@@ -434,8 +305,8 @@ POSTERIOR_CHECK = "log_posterior matches the reference inside the prior (values 
 def _verify_posterior(ctx) -> None:
     """log_posterior's values inside the prior match the reference's (the supernova steps run on it)."""
     expected_values, _ = cases.reference_result(ctx, "posterior")
-    problem = sampling.pointwise_verdict(_posterior_values(ctx)[0], expected_values, cases.INSIDE_PRIOR,
-                                         what="log_posterior", tolerance=1e-10, fix=sampling.POSTERIOR_FIX)
+    problem = chain.pointwise_verdict(_posterior_values(ctx)[0], expected_values, cases.INSIDE_PRIOR,
+                                         what="log_posterior", tolerance=1e-10, fix=chain.POSTERIOR_FIX)
     if problem is not None:
         raise NotShown("does not match the reference", problem)
 
@@ -447,12 +318,12 @@ POSTERIOR_EXACT = Gate("log_posterior", _verify_posterior, counts="the checks th
 @REGISTRY.check(POSTERIOR_CHECK, points=1, public=True)
 def posterior_inside(ctx):
     expected_values, expected_grads = cases.reference_result(ctx, "posterior")
-    # The verdicts and their diagnoses are shared with the public test (autograder/diagnosis_sampling.py).
-    _fail_on(sampling.pointwise_verdict(_posterior_values(ctx)[0], expected_values, cases.INSIDE_PRIOR,
-                                        what="log_posterior", tolerance=1e-10, fix=sampling.POSTERIOR_FIX))
+    # The verdicts and their diagnoses are shared with the public test (autograder/shipped/diagnosis_chain.py).
+    fail_on(chain.pointwise_verdict(_posterior_values(ctx)[0], expected_values, cases.INSIDE_PRIOR,
+                                        what="log_posterior", tolerance=1e-10, fix=chain.POSTERIOR_FIX))
     seen_grads = _posterior_call(ctx, cases.INSIDE_PRIOR, gradient=True)
-    _fail_on(sampling.pointwise_verdict(seen_grads, expected_grads, cases.INSIDE_PRIOR, what="jax.grad(log_posterior)",
-                                        tolerance=1e-8, fix=sampling.POSTERIOR_GRADIENT_FIX))
+    fail_on(chain.pointwise_verdict(seen_grads, expected_grads, cases.INSIDE_PRIOR, what="jax.grad(log_posterior)",
+                                        tolerance=1e-8, fix=chain.POSTERIOR_GRADIENT_FIX))
     return f"Values and gradients match at {len(cases.INSIDE_PRIOR)} points inside the prior."
 
 
@@ -472,79 +343,3 @@ def posterior_outside(ctx):
 
 def _on_edge(theta) -> bool:
     return bool(theta[0] in (0.0, 1.0) or theta[1] in (0.5, 0.9))
-
-
-# -- public-test fixture (computed by `jaxgrade regenerate`, 64-bit mode on) -----
-
-
-def public_fixture(*, reference, inputs):
-    """Reference answers on fixed inputs for tests/fixtures/hmc.npz (name -> array)."""
-    import jax
-
-    from solutions import jla
-
-    # Compiled whole: running HMC operation by operation is many times slower.
-    hmc_step = jax.jit(reference.hmc_step, static_argnames=("log_prob_fn", "n_leapfrog"))
-    run_chain = jax.jit(reference.run_chain, static_argnames=("log_prob_fn", "n_leapfrog", "n_samples"))
-    log_posterior = jax.jit(reference.log_posterior)
-    theta0 = np.asarray([0.8, -0.4])
-    step_size, n_leapfrog, n_samples = 0.4, 6, 40
-    log_prob = inputs.standard_normal_log_prob
-    theta1, accepted = hmc_step(jax.random.PRNGKey(7), theta0, log_prob, step_size, n_leapfrog)
-    samples, accept_rate = run_chain(jax.random.PRNGKey(11), theta0, log_prob, step_size, n_leapfrog, n_samples)
-    z, mu, cov = jla.load_jla()
-    thetas = np.asarray([[0.3, 0.7], [0.25, 0.72], [0.35, 0.68]])
-    worked_theta = np.asarray([0.3, 0.7])
-    # mu(z) read off log_posterior with one bin of unit variance: with mu_obs = 0 it is -mu^2 / 2, mu > 0.
-    single_bin = log_posterior(worked_theta, np.asarray([0.5]), np.asarray([0.0]), np.eye(1))
-    return {
-        "theta0": theta0, "step_size": np.float64(step_size),
-        "n_leapfrog": np.int64(n_leapfrog), "n_samples": np.int64(n_samples),
-        "step_key_seed": np.int64(7), "chain_key_seed": np.int64(11),
-        "step_theta": np.asarray(theta1), "step_accepted": np.asarray(accepted),
-        "chain_samples": np.asarray(samples), "chain_accept_rate": np.asarray(accept_rate),
-        "posterior_thetas": thetas,
-        "posterior_values": np.asarray([log_posterior(t, z, mu, cov) for t in thetas]),
-        "posterior_grad": np.asarray(jax.jit(jax.grad(reference.log_posterior))(thetas[0], z, mu, cov)),
-        "worked_theta": worked_theta,
-        "worked_mu": np.sqrt(-2.0 * np.asarray(single_bin)),
-        **_public_check_fixture(reference, inputs),
-    }
-
-
-def _public_check_fixture(reference, inputs) -> dict:
-    """The public checks' own problems and the reference's answers, for their twins in the public tests.
-
-    The same starts, keys and settings as the graded checks; the log-densities
-    are those of fixture_inputs.py (the same formulas as the grader's targets).
-    """
-    import jax
-
-    mean, precision = cases.GAUSSIAN_MEAN, cases.GAUSSIAN_PRECISION
-    gaussian = inputs.gaussian_log_prob(mean, precision)
-    box = inputs.gaussian_in_box_log_prob(mean, precision, cases.BOX_LOWER, cases.BOX_UPPER)
-    arrays = {"gaussian_mean": mean, "gaussian_precision": precision,
-              "box_lower": cases.BOX_LOWER, "box_upper": cases.BOX_UPPER}
-    for prefix, case in (("gaussian", cases.gaussian_case()._replace(log_prob=gaussian)),
-                         ("box", cases.outside_prior_case()._replace(log_prob=box))):
-        expected = reference_steps(reference, case)
-        arrays.update({
-            f"{prefix}_label": np.asarray(case.label), f"{prefix}_thetas": np.stack(case.thetas),
-            f"{prefix}_seeds": np.asarray(case.seeds), f"{prefix}_step_size": np.float64(case.step_size),
-            f"{prefix}_n_leapfrog": np.int64(case.n_leapfrog),
-            f"{prefix}_expected_thetas": expected.thetas, f"{prefix}_expected_accepted": expected.accepted,
-        })
-    chain = jax.jit(reference.run_chain, static_argnames=("log_prob_fn", "n_leapfrog", "n_samples"))
-    samples, rate = chain(jax.random.PRNGKey(cases.CHAIN["seed"]), mean, gaussian, cases.CHAIN["step_size"],
-                          cases.CHAIN["n_leapfrog"], cases.CHAIN["n_samples"])
-    arrays.update({
-        "chain_check_seed": np.int64(cases.CHAIN["seed"]),
-        "chain_check_step_size": np.float64(cases.CHAIN["step_size"]),
-        "chain_check_n_leapfrog": np.int64(cases.CHAIN["n_leapfrog"]),
-        "chain_check_n_samples": np.int64(cases.CHAIN["n_samples"]),
-        "chain_check_samples": np.asarray(samples), "chain_check_accept_rate": np.asarray(rate),
-    })
-    values, grads = cases.reference_posterior(reference)
-    arrays.update({"inside_prior_thetas": cases.INSIDE_PRIOR, "inside_prior_values": values,
-                   "inside_prior_grads": grads})
-    return arrays

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import dynamics_fixtures as fx
-from . import scan_integrator_cases as cases
-from . import scan_integrator_evidence as scan_evidence
-from .framework import Fail, Gate, NotShown, Target, as_float_array
-from .integrator_diagnosis import kepler_energy_error, require_state, states_close, structure_problem
-from .loose_gates import motion_mismatch
+from ...checking import tolerances
+from ...checking.framework import Fail, Gate, NotShown, Target, as_float_array
+from ...checking.loose_gates import motion_mismatch
+from ...child import names
+from ..physics import dynamics_fixtures as fx
+from ..physics.integrator_diagnosis import kepler_energy_error, require_state, states_close, structure_problem
+from . import cases
+from . import evidence as scan_evidence
 
 ONE_STEP_CHECK = "leapfrog_step: one kick-drift-kick step matches the reference (float64)"
 SHORT_RUN_CHECK = "integrate: final state and trajectory match the reference, trajectory holds steps 1..n_steps"
@@ -72,7 +74,7 @@ def _verify_step_moves(ctx) -> None:
 
 def _verify_step_exact(ctx) -> None:
     for (label, phase, dt, _, accel), seen in zip(cases.one_step_cases(), one_steps(ctx)):
-        if not states_close(seen, cases.reference_step(ctx.reference, phase, dt, accel), tolerance=1e-12):
+        if not states_close(seen, cases.reference_step(ctx.reference, phase, dt, accel), tolerance=tolerances.VALUES):
             raise NotShown("does not match the reference", f"leapfrog_step ({label}) differs from the reference.")
 
 
@@ -117,7 +119,7 @@ def traced_structure(ctx):
             # dt static here too: this probe is about n_steps, and a traced dt would
             # turn a static-dt mistake into a structure failure.
             ctx.program(
-                "traced_program", "integrate", [cases.state_arg(phase), 0.01, n, Target("kepler")],
+                names.TRACED_PROGRAM, "integrate", [cases.state_arg(phase), 0.01, n, Target("kepler")],
                 static_argnums=[1, 2, 3],
             )
             for n in cases.SCAN_PROBE_STEPS

@@ -20,9 +20,9 @@ the function runs, earns nothing.
 """
 from __future__ import annotations
 
-from .. import diagnosis
-from . import evidence
-from .nbody_evidence import BAKED, verified_programs
+from ...checking import evidence
+from ...shipped import diagnosis
+from ..physics.nbody_evidence import BAKED, verified_programs
 
 FUNCTIONS = ("potential_energy_jit", "total_energy_jit")
 

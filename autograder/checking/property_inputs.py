@@ -19,7 +19,7 @@ import numpy as np
 
 from ..child import codec, names
 from . import reuse
-from .framework import Fail, as_float_array, draw_examples, require_close
+from .verdicts import Fail, as_float_array, draw_examples, require_close
 
 
 @dataclass(frozen=True, eq=False)
@@ -117,7 +117,7 @@ def reference64(fn, *args, transforms: tuple = (), static_argnames: tuple = (), 
             value = _compiled(fn, tuple(transforms), tuple(static_argnames))(*args, **kwargs)
             return jax.tree_util.tree_map(lambda leaf: np.asarray(leaf, dtype=np.float64), value)
 
-    # The same for every student: a long-lived grader computes it once (checks/reuse.py).
+    # The same for every student: a long-lived grader computes it once (checking/reuse.py).
     return reuse.remembered(reuse.key_of(fn, args, kwargs, *transforms, *static_argnames), compute)
 
 

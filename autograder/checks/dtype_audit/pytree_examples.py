@@ -17,8 +17,8 @@ import ml_dtypes
 import numpy as np
 from hypothesis import strategies as st
 
-from ..diagnosis_pytrees import leaf_description
-from .framework import NamedTupleValue, NumpyArray
+from ...checking.framework import NamedTupleValue, NumpyArray
+from ...shipped.diagnosis_pytrees import leaf_description
 
 DTYPES = (
     "float16", "bfloat16", "float32", "float64", "complex64", "complex128", "int8", "int32", "int64", "uint8", "bool",

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..diagnosis import max_normalised_error_or_inf, scale_hint
+from ..shipped.diagnosis import max_normalised_error_or_inf, scale_hint
 
 MOTION_COSINE = 0.9  # direction of a change vs the reference's change
 MOTION_FACTOR = 4.0  # size of a change within this factor of the reference's

@@ -9,29 +9,43 @@ from __future__ import annotations
 
 import numpy as np
 
-from .framework import Fail
+from ..shipped.diagnosis import FLOAT32_TOLERANCE
+from .verdicts import Fail
 
 VALUES = 1e-12
 """float64 against the float64 reference: a correct program's round-off is ~1e-15 to 1e-13."""
 AUTODIFF = 1e-12
 """A derivative against the reference's autodiff: below what a central finite difference reaches in
 float64 (~1e-10 at best), above autodiff round-off (~3e-16)."""
-FLOAT32 = 1e-5
+FLOAT32 = FLOAT32_TOLERANCE  # 1e-5, defined where the public tests read it too (shipped/diagnosis.py)
 """float32 against float64 on well-conditioned inputs: ~1e-7 when the dtype is kept throughout."""
 JIT = 1e-10
 """jit against eager: XLA may reorder sums; a larger gap means a different function."""
 CONSISTENCY = 1e-9
-"""The same program computed twice (compiled vs called, or scaled): round-off only."""
+"""The same program computed twice (compiled vs called, exported vs run, or scaled): round-off only."""
+
+
+def first_non_finite(value) -> tuple[int, ...] | None:
+    """The index of the first NaN/inf entry of ``value`` (an array), or None when every entry is finite."""
+    bad = np.argwhere(~np.isfinite(np.asarray(value, dtype=np.float64)))
+    return tuple(int(i) for i in bad[0]) if bad.size else None
 
 
 def finite_problem(value, *, what: str, fix: str) -> str | None:
     """None when every entry of ``value`` is finite, else the teaching message (expected, seen, how to fix)."""
     value = np.asarray(value, dtype=np.float64)
-    bad = np.argwhere(~np.isfinite(value))
-    if not bad.size:
+    first = first_non_finite(value)
+    if first is None:
         return None
-    return (f"{what}: expected finite values, got {len(bad)} NaN/inf entries, the first at index "
-            f"{tuple(int(i) for i in bad[0])}. How to fix: {fix}")
+    count = int(np.count_nonzero(~np.isfinite(value)))
+    return f"{what}: expected finite values, got {count} NaN/inf entries, the first at index {first}. How to fix: {fix}"
+
+
+def require_finite_array(value, *, what: str, fix: str) -> None:
+    """Fail the check unless every entry of ``value`` (one array) is finite."""
+    problem = finite_problem(value, what=what, fix=fix)
+    if problem:
+        raise Fail(problem)
 
 
 def require_finite(value, *, what: str, fix: str) -> None:
@@ -45,4 +59,7 @@ def require_finite(value, *, what: str, fix: str) -> None:
             raise Fail(problem)
 
 
-__all__ = ["AUTODIFF", "CONSISTENCY", "FLOAT32", "JIT", "VALUES", "finite_problem", "require_finite"]
+__all__ = [
+    "AUTODIFF", "CONSISTENCY", "FLOAT32", "JIT", "VALUES", "finite_problem", "first_non_finite", "require_finite",
+    "require_finite_array",
+]

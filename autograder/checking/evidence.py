@@ -33,10 +33,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .. import diagnosis
 from ..child import codec, exporting
 from ..sandbox.session import ChildCrashed, ChildError, ChildTimeout, StudentError
-from .framework import Fail
+from ..shipped import diagnosis
+from .verdicts import Fail
 
 ALLOWED_CUSTOM_CALLS = frozenset({"shape_assertion"})
 

@@ -24,15 +24,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import dynamics_fixtures as fx
-from . import evidence
-from .dynamics_fixtures import reference_x64
-from .framework import Fail, Target
-from .loose_gates import motion_mismatch
-from .scan_integrator_cases import SCAN_PROBE_STEPS, state_arg
+from ...checking import evidence, tolerances
+from ...checking.framework import Fail, Target
+from ...checking.loose_gates import motion_mismatch
+from ..physics import dynamics_fixtures as fx
+from ..physics.dynamics_fixtures import reference_x64
+from .cases import SCAN_PROBE_STEPS, state_arg
 
 BAKED_DT = 0.01  # dt of the dt_constant route (a static dt can be read only at one value)
-CONSISTENCY_TOLERANCE = 1e-9  # the same program compiled twice: round-off only
+CONSISTENCY_TOLERANCE = tolerances.CONSISTENCY  # the same program compiled twice: round-off only
 
 
 def exported_programs(ctx) -> list:

@@ -9,9 +9,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..child import names
-from . import tolerances
-from .framework import Fail
+from . import evidence, tolerances
 from .property_inputs import Inputs, leaves, student_value64
+from .verdicts import Fail
 
 
 def _abstract(value) -> list:
@@ -30,8 +30,6 @@ def exported(ctx, function: str, inputs: Inputs, *, tolerance: float = tolerance
     positionally). Exported inside our own ``jax.jit`` when the attribute is a
     plain function. Memoised per grading.
     """
-    from . import evidence
-
     def gather():
         if inputs.traced_kwargs:
             raise ValueError("exported(): pass the traced arguments positionally")
@@ -50,8 +48,6 @@ def exported(ctx, function: str, inputs: Inputs, *, tolerance: float = tolerance
 
 
 def _difference(seen, expected) -> float:
-    from . import evidence
-
     pairs = list(zip(leaves(seen), leaves(expected)))
     if len(pairs) != len(leaves(expected)) or len(leaves(seen)) != len(pairs):
         return float("inf")
@@ -59,8 +55,6 @@ def _difference(seen, expected) -> float:
 
 
 def _require_reproduces(ctx, function: str, program, inputs: Inputs, tolerance: float) -> None:
-    from . import evidence
-
     try:
         seen = evidence.run(ctx, program, *inputs.args)
     except Exception as exc:
@@ -83,8 +77,6 @@ def require_no_recompilation(ctx, function: str, inputs: Inputs, variants: list[
     and static values, new traced values), which it could not if a parameter
     were baked in as a constant or marked static.
     """
-    from . import evidence
-
     ctx.require(*gates)
     program = exported(ctx, function, inputs)
     for variant in variants:

@@ -17,7 +17,7 @@ outputs that are an array or a tuple/NamedTuple/dict of arrays of mixed shapes
   ``jax.enable_x64(True)``. The grading process does not switch 64-bit mode on
   globally, so a reference called directly on NumPy float64 inputs silently
   computes in float32. Never call ``ctx.reference.<function>`` yourself.
-- ``values_gate``: a :class:`~autograder.checks.framework.Gate` that opens once
+- ``values_gate``: a :class:`~autograder.checking.framework.Gate` that opens once
   the function matches the reference; property checks ``ctx.require`` it, so
   a function returning zeros earns no property points.
 - ``require_matches_reference`` (values; with a tolerance finite differences
@@ -25,7 +25,7 @@ outputs that are an array or a tuple/NamedTuple/dict of arrays of mixed shapes
   ``require_works_under_jit``, ``require_finite_derivatives``, and from the
   compiled program (``property_structure``): ``require_no_recompilation``,
   ``require_trace_size_independent``.
-- Tolerances: ``autograder/checks/tolerances.py`` (re-exported here under
+- Tolerances: ``autograder/checking/tolerances.py`` (re-exported here under
   their historical names).
 
 Each ``require_*`` raises :class:`Fail` with a teaching message, or returns a
@@ -38,7 +38,7 @@ import functools
 
 import numpy as np
 
-from ..diagnosis import factor_hint
+from ..shipped.diagnosis import factor_hint
 from . import tolerances
 from .framework import Fail, Gate, as_float_array, require_dtype
 from .property_inputs import (

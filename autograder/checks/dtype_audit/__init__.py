@@ -15,10 +15,10 @@ import functools
 import jax
 import numpy as np
 
-from .. import diagnosis_pytrees as shared
-from ..sandbox.session import ChildError, StudentError
-from .dynamics_fixtures import reference_x64
-from .framework import CheckRegistry, Fail, Gate, NotShown, draw_examples
+from ...checking.framework import CheckRegistry, Fail, Gate, NotShown, draw_examples
+from ...sandbox.session import ChildError, StudentError
+from ...shipped import diagnosis_pytrees as shared
+from ..physics.dynamics_fixtures import reference_x64
 from .pytree_examples import (
     describe_leaves,
     flat_leaves,
@@ -88,7 +88,7 @@ def _first_mismatch(seen: list, expected: list, node, *, columns: slice, names: 
 )
 def audit_fields(ctx):
     for node, seen in zip(examples(), _student_audits(ctx)):
-        # The verdict and its diagnosis are shared with the public test (autograder/diagnosis_pytrees.py).
+        # The verdict and its diagnosis are shared with the public test (autograder/shipped/diagnosis_pytrees.py).
         message = shared.audit_fields_verdict(seen, _expected_audit(ctx.reference, node), describe_leaves(node))
         if message is not None:
             raise Fail(message)

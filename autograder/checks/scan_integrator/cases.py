@@ -12,10 +12,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import dynamics_fixtures as fx
-from .dynamics_fixtures import reference_x64
-from .framework import Attr, Construct, Target
-from .integrator_diagnosis import kepler_energy_error
+from ...checking.framework import Attr, Construct, Target
+from ..physics import dynamics_fixtures as fx
+from ..physics.dynamics_fixtures import reference_x64
+from ..physics.integrator_diagnosis import kepler_energy_error
 
 SCAN_PROBE_STEPS = (4, 16)
 """n_steps at which integrate's traced program is measured (traced, never compiled)."""

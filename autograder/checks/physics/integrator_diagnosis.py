@@ -2,7 +2,7 @@
 
 A wrong leapfrog step is rarely random: it is drift-kick-drift instead of
 kick-drift-kick, full kicks instead of half kicks, a first-order Euler step,
-or the start-of-step acceleration reused. ``autograder.diagnosis`` computes
+or the start-of-step acceleration reused. ``autograder.shipped.diagnosis`` computes
 each of these from the same inputs and names the one a step matches; it is
 shared with the student template's public tests, so both say the same.
 """
@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from ...checking.framework import Fail, as_float_array, require_close
+
 # Shared with the student template's public tests (one definition); re-exported for the checks.
-from ..diagnosis import KNOWN_MISTAKES, describe_step_mistake, structure_problem  # noqa: F401
-from ..diagnosis import values_close as _close
+from ...shipped.diagnosis import KNOWN_MISTAKES, describe_step_mistake, structure_problem  # noqa: F401
+from ...shipped.diagnosis import values_close as _close
 from . import dynamics_fixtures as fx
-from .framework import Fail, as_float_array, require_close
 
 
 def require_state(value, *, what: str) -> fx.Phase:

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import evidence
-from .framework import Fail
+from ...checking import evidence, tolerances
+from ...checking.framework import Fail
+from ...child import names
 from .nbody_systems import GRID, JITTER, ParticleSystem
 
-BAKED = ("jit_constants", "constants")  # routes with eps2 and G fixed to numbers
-CONSISTENCY_TOLERANCE = 1e-9  # the same program compiled twice: round-off only
+BAKED = names.BAKED_ROUTES  # routes with eps2 and G fixed to numbers
+CONSISTENCY_TOLERANCE = tolerances.CONSISTENCY  # the same program compiled twice: round-off only
 
 
 def fresh_system(rng: np.random.Generator, n: int, *, softened: bool, eps2=None, G=None) -> ParticleSystem:
@@ -49,7 +50,7 @@ def verified_programs(ctx, function: str, sizes, *, arrays, baked, same_quantity
         inputs = [["float64", list(a.shape)] for a in arrays(fresh_system(np.random.default_rng(0), n,
                                                                           softened=True), np.random.default_rng(0))]
         inputs += [["float64", []], ["float64", []]]
-        program = evidence.export(ctx, function, "export_function", function, inputs, list(baked))
+        program = evidence.export(ctx, function, names.EXPORT_FUNCTION, function, inputs, list(baked))
         programs[n] = program
         if program.route is None:
             continue

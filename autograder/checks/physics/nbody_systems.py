@@ -16,11 +16,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-# The diagnoses are shared with the student template's public tests (one definition).
-from ..diagnosis import acceleration_hint, max_normalised_error_or_inf, scale_hint  # noqa: F401
-
 # References in float64 (the grading process leaves 64-bit mode off): one definition, for any assignment.
-from .properties import reference64  # noqa: F401
+from ...checking.properties import reference64  # noqa: F401
+from ...checking.property_inputs import Inputs
+
+# The diagnoses are shared with the student template's public tests (one definition).
+from ...shipped.diagnosis import acceleration_hint, max_normalised_error_or_inf, scale_hint  # noqa: F401
 
 GRID = 4  # cells per axis: room for up to 64 particles
 JITTER = 0.3  # each particle moves at most this many cells from its cell centre
@@ -42,6 +43,10 @@ class ParticleSystem:
 
     def describe(self) -> str:
         return f"N = {self.n}, eps2 = {self.eps2:.4g}, G = {self.G:.4g}"
+
+    def inputs(self) -> Inputs:
+        """The call ``f(x, m, eps2=eps2, G=G)`` for the helper layer (``checking/property_inputs.py``)."""
+        return Inputs((self.x, self.m), {"eps2": self.eps2, "G": self.G}, label=self.describe())
 
     def as_dtype(self, dtype) -> ParticleSystem:
         """The same system rounded to ``dtype`` (scalars stay Python floats of the rounded value)."""
@@ -77,7 +82,7 @@ def particle_systems(*, n: int, softened: bool):
 
 def draw_systems(*, sizes, softened=(False, True), per_kind: int = 1, seed: int) -> list[ParticleSystem]:
     """``per_kind`` systems for every (size, softened) pair, in a fixed order."""
-    from .framework import draw_examples
+    from ...checking.framework import draw_examples
 
     systems = []
     for n in sizes:

@@ -16,7 +16,7 @@ from typing import NamedTuple
 import jax
 import numpy as np
 
-from ..child import targets
+from ...child import targets
 
 KEPLER_ECCENTRICITY = 0.5
 KEPLER_PERIOD = 2 * np.pi  # semi-major axis 1, G M = 1

@@ -3,7 +3,7 @@
 Because the key convention fixes every random number, a wrong step usually
 matches one of a few well-known variants exactly: no Metropolis test, the
 course reading's extra momentum kick, the two keys swapped, one key used for
-both draws. Each is computed from the same keys (autograder/diagnosis_sampling.py,
+both draws. Each is computed from the same keys (autograder/shipped/diagnosis_sampling.py,
 which the public tests share); when the student's results match one, the
 feedback says which.
 """
@@ -17,9 +17,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .. import diagnosis_sampling as sampling
-from .dynamics_fixtures import reference_x64
-from .framework import Fail, Target
+from ...checking.framework import Fail, Target
+from ...shipped import diagnosis_sampling as sampling
+from ..physics.dynamics_fixtures import reference_x64
 
 
 class StepCase(NamedTuple):
@@ -62,7 +62,7 @@ def require_step_results(raw, *, count: int, dim: int) -> StepResults:
     return StepResults(thetas=np.stack(thetas), accepted=np.array(accepted))
 
 
-# -- the well-known variants (shared with the public tests: autograder/diagnosis_sampling.py)
+# -- the well-known variants (shared with the public tests: autograder/shipped/diagnosis_sampling.py)
 def variant_results(case: StepCase, names=("swapped keys", "one key", "extra kick", "negated momentum")) -> list:
     """StepResults of the named well-known variants on ``case`` (parent side, float64)."""
     return [

@@ -12,7 +12,7 @@ Numbers: one step and short runs are compared with the reference in float64
 reversibility), measured the same way on the reference.
 
 What the checks wait on (the physics gates, the scan requirement of the long
-runs) and the student runs those read are in ``scan_integrator_gates.py``.
+runs) and the student runs those read are in ``scan_integrator/gates.py``.
 """
 from __future__ import annotations
 
@@ -22,16 +22,15 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .. import diagnosis
-from ..sandbox.session import StudentError
-from . import dynamics_fixtures as fx
-from . import energy_drift
-from . import scan_integrator_cases as cases
-from . import scan_integrator_evidence as scan_evidence
-from . import scan_integrator_gates as gates
-from .dynamics_fixtures import reference_x64
-from .framework import CheckRegistry, Fail, Partial, Target, as_float_array, require_close
-from .integrator_diagnosis import (
+from ...checking import tolerances
+from ...checking.framework import CheckRegistry, Fail, Partial, Target, as_float_array, require_close
+from ...child import names
+from ...sandbox.session import StudentError
+from ...shipped import diagnosis
+from ..physics import dynamics_fixtures as fx
+from ..physics import energy_drift
+from ..physics.dynamics_fixtures import reference_x64
+from ..physics.integrator_diagnosis import (
     PROMOTION_FIX,
     compare_state,
     require_float32,
@@ -39,6 +38,8 @@ from .integrator_diagnosis import (
     require_trajectory_convention,
     window_drift,
 )
+from . import cases, gates
+from . import evidence as scan_evidence
 
 REGISTRY = CheckRegistry("scan_integrator")
 USES_EXPORTED_PROGRAMS = True  # grading starts the verifier alongside the child (autograder/verifier)
@@ -50,8 +51,9 @@ def one_step_matches(ctx):
     for (label, phase, dt, _, accel), seen in zip(cases.one_step_cases(), gates.one_steps(ctx)):
         expected = cases.reference_step(ctx.reference, phase, dt, accel)
         what = f"leapfrog_step ({label}, dt = {dt})"
-        # The verdict and its diagnosis are shared with the public test (autograder/diagnosis.py).
-        message = diagnosis.step_verdict(seen, expected, start=phase, dt=dt, accel=accel, what=what, tolerance=1e-12)
+        # The verdict and its diagnosis are shared with the public test (autograder/shipped/diagnosis.py).
+        message = diagnosis.step_verdict(seen, expected, start=phase, dt=dt, accel=accel, what=what,
+                                         tolerance=tolerances.VALUES)
         if message is not None:
             raise Fail(message)
     return "One leapfrog step matches the reference for pairwise gravity, harmonic oscillators and a Kepler orbit."
@@ -101,8 +103,9 @@ def _trajectory_matches(ctx):
         )
     fix = ("integrate should apply leapfrog_step n_steps times with the same dt; "
            "compare your scan body with leapfrog_step.")
-    compare_state(final, ref_final, what=f"final state after {cases.SHORT_STEPS} steps", tolerance=1e-12, fix=fix)
-    compare_state(trajectory, ref_trajectory, what="trajectory", tolerance=1e-12, fix=fix)
+    compare_state(final, ref_final, what=f"final state after {cases.SHORT_STEPS} steps", tolerance=tolerances.VALUES,
+                  fix=fix)
+    compare_state(trajectory, ref_trajectory, what="trajectory", tolerance=tolerances.VALUES, fix=fix)
     return (f"Final state and the {cases.SHORT_STEPS}-step trajectory match the reference; "
             "trajectory.x[-1] == final_state.x.")
 
@@ -122,7 +125,7 @@ def new_dt_does_not_recompile(ctx):
             f"compiled program); {problem}\nHow to fix: decorate integrate with {jit_fix}; do not mark dt "
             "static and do not turn it into a Python number (float(dt), `if dt > ...`)."
         )
-    if programs[-1].route != "jit":
+    if programs[-1].route != names.ROUTE_JIT:
         raise Fail(
             "integrate is not a jax.jit-compiled function: without jit every call re-traces and dispatches "
             "op by op. Expected the module attribute to export as a jit function; JAX said:\n"
@@ -169,9 +172,10 @@ def float32_preserved(ctx):
     step32, final32 = _step_and_final(ctx, representable, m, np.float32, dt=dt, n_steps=n_steps)
     require_float32(final32, label="integrate's final state")
     step64, final64 = _step_and_final(ctx, representable, m, np.float64, dt=dt, n_steps=n_steps)
-    compare_state(step32, step64, what="leapfrog_step in float32 vs your float64 result", tolerance=1e-5)
+    compare_state(step32, step64, what="leapfrog_step in float32 vs your float64 result", tolerance=tolerances.FLOAT32)
     compare_state(
-        final32, final64, what=f"integrate in float32 vs your float64 result ({n_steps} steps)", tolerance=1e-5
+        final32, final64, what=f"integrate in float32 vs your float64 result ({n_steps} steps)",
+        tolerance=tolerances.FLOAT32,
     )
     return "float32 in, float32 out, within 1e-5 of the same computation in float64."
 
