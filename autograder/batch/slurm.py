@@ -12,13 +12,16 @@ submits whatever is still ungraded. See docs/slurm.md.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import math
 import shlex
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -178,8 +181,30 @@ def _say(text: str) -> None:
     Console(stderr=True).print(text, markup=False, highlight=False)
 
 
-def _wait(grader: BatchGrader, job: ArrayJob, *, poll_seconds: float) -> None:
-    """Until no task of ``job`` is pending or running; a bar counts the submissions done."""
+@contextlib.contextmanager
+def _ctrl_c_noted():
+    """An Event set by Ctrl-C while the block runs, instead of a KeyboardInterrupt wherever Python is.
+
+    The default handler raises inside whatever runs when the signal lands, and a
+    KeyboardInterrupt raised in a garbage-collector callback (JAX registers one) is
+    printed and dropped: the wait would go on. The loop checks the Event instead.
+    """
+    pressed = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield pressed
+        return
+    previous = signal.signal(signal.SIGINT, lambda *_: pressed.set())
+    try:
+        yield pressed
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _wait(grader: BatchGrader, job: ArrayJob, *, poll_seconds: float, pressed: threading.Event) -> None:
+    """Until no task of ``job`` is pending or running; a bar counts the submissions done.
+
+    ``pressed``: set by Ctrl-C (``_ctrl_c_noted``), also before the wait began.
+    """
     from .grade import _progress
 
     keys = [key for task in job.tasks for key in task]
@@ -194,7 +219,8 @@ def _wait(grader: BatchGrader, job: ArrayJob, *, poll_seconds: float) -> None:
                                                                  f"{len(states) - running} waiting")
                 if not states:
                     return
-                time.sleep(poll_seconds)
+                if pressed.wait(poll_seconds):
+                    raise KeyboardInterrupt
     except KeyboardInterrupt:
         _say(f"Stopped waiting; Slurm job {job.job_id} keeps running. Run the same command again to wait for it "
              f"and write the gradebook, or cancel it with `scancel {job.job_id}`.")
@@ -251,18 +277,19 @@ def grade_batch_on_slurm(
     directory = Path(directory).resolve()
     submissions = discover(directory)
     _refuse_clashing_names(submissions)
-    earlier = _running_job(results_dir)
-    if earlier is not None:
-        _wait(grader, earlier, poll_seconds=poll_seconds)
-    resumed = {s.key: grader.resume(s) for s in submissions}
-    todo = [s for s in submissions if resumed[s.key] is None]
-    graded = [g for g in resumed.values() if g is not None]
-    if todo:
-        job = _submit(grader, todo, directory=directory, run_as=run_as, chunk=chunk, time_limit=time_limit,
-                      partition=partition, account=account, options=tuple(sbatch_options))
-        _wait(grader, job, poll_seconds=poll_seconds)
-        states = _ended_states(job.job_id)
-        graded += [_gather(grader, s, job, states) for s in todo]
+    with _ctrl_c_noted() as pressed:  # from here on, Ctrl-C stops the waiting, never the submission
+        earlier = _running_job(results_dir)
+        if earlier is not None:
+            _wait(grader, earlier, poll_seconds=poll_seconds, pressed=pressed)
+        resumed = {s.key: grader.resume(s) for s in submissions}
+        todo = [s for s in submissions if resumed[s.key] is None]
+        graded = [g for g in resumed.values() if g is not None]
+        if todo:
+            job = _submit(grader, todo, directory=directory, run_as=run_as, chunk=chunk, time_limit=time_limit,
+                          partition=partition, account=account, options=tuple(sbatch_options))
+            _wait(grader, job, poll_seconds=poll_seconds, pressed=pressed)
+            states = _ended_states(job.job_id)
+            graded += [_gather(grader, s, job, states) for s in todo]
     graded.sort(key=lambda g: g.submission.key)
     write_gradebook(csv_path, graded, registry)
     return write_summary(csv_path.with_name(f"{csv_path.stem}-summary.md"), graded, registry)

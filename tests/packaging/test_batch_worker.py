@@ -56,7 +56,8 @@ def test_a_submission_scores_the_same_alone_first_last_and_after_a_worker_dies(t
         assert worker.fallbacks == 0 and worker.restarts == 0, "a healthy worker grades every student itself"
 
         # The worker dies in the middle of a grading: that student is graded again, alone.
-        killer = threading.Timer(0.5, lambda: os.killpg(worker._proc.pid, signal.SIGINT))
+        # SIGKILL, as the OOM killer would: a SIGINT could be ignored by a disposition inherited from the test run
+        killer = threading.Timer(0.5, lambda: os.killpg(worker._proc.pid, signal.SIGKILL))
         killer.start()
         run = worker.grade(CORRECT, ASSIGNMENT, tmp_path / "killed.json", settings=SETTINGS)
         killer.join()

@@ -293,8 +293,14 @@ def test_gpu_tier_on_slurm_asks_for_a_gpu_and_reports_it_not_run_on_a_node_witho
 def _start_cli(class_dir: Path, csv_path: Path, *options: str, env: dict, log: Path) -> subprocess.Popen:
     argv = [sys.executable, "-m", "autograder.cli", "grade-batch", str(class_dir), "-a", ASSIGNMENT,
             "--csv", str(csv_path), "--slurm", *options]
-    with open(log, "w") as out:
-        return subprocess.Popen(argv, cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    # Ctrl-C must reach the command as it reaches a user's: a SIGINT ignored by this test process
+    # (a disposition some library may leave behind) would be inherited, so the default goes with it.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with open(log, "w") as out:
+            return subprocess.Popen(argv, cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _wait_for_text(log: Path, text: str, seconds: float = 120) -> str:
