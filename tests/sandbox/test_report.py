@@ -86,18 +86,23 @@ def _private_interpreter(work_dir):
     return private, scratch
 
 
-@pytest.mark.skipif(not ROOT, reason="switching users needs root")
-def test_interpreter_under_an_unsearchable_folder_is_reached_without_exposing_the_rest(work_dir, sandbox_uid):
-    private, scratch = _private_interpreter(work_dir)
-    secret = private / "secret.txt"
-    proc, report = spawn_child(argv=[str(private / "python"), "-I", str(scratch / "child.py"), str(secret),
-                                     str(private)],
+def _run_probe(work_dir, scratch, interpreter, uid, *paths) -> dict:
+    """Run the probe of ``_private_interpreter`` with ``interpreter`` as ``uid``; its protections report."""
+    proc, report = spawn_child(argv=[str(interpreter), "-I", str(scratch / "child.py"), *map(str, paths)],
                                scratch=scratch, env={}, limits=SMALL, stdout_path=work_dir / "o",
-                               stderr_path=work_dir / "e", run_as=str(sandbox_uid))
+                               stderr_path=work_dir / "e", run_as=str(uid))
     try:
         assert proc.wait(timeout=60) == 0, (work_dir / "e").read_text()
     finally:
         release(report)
+    return report
+
+
+@pytest.mark.skipif(not ROOT, reason="switching users needs root")
+def test_interpreter_under_an_unsearchable_folder_is_reached_without_exposing_the_rest(work_dir, sandbox_uid):
+    private, scratch = _private_interpreter(work_dir)
+    secret = private / "secret.txt"
+    report = _run_probe(work_dir, scratch, private / "python", sandbox_uid, secret, private)
     entry = report["separate_user"]
     assert entry["active"] and "private mount namespace" in entry["detail"], (
         f"expected the user switch to hold through a private mount namespace, saw {entry}")
@@ -117,13 +122,7 @@ def test_an_interpreter_reached_through_two_links_in_private_folders_starts(work
     venv = work_dir / "checkout"
     venv.mkdir(mode=0o700)
     (venv / "python3").symlink_to(private / "python")  # venv/bin/python3 -> ~/bin/python3 -> the real one
-    proc, report = spawn_child(argv=[str(venv / "python3"), "-I", str(scratch / "child.py")],
-                               scratch=scratch, env={}, limits=SMALL, stdout_path=work_dir / "o",
-                               stderr_path=work_dir / "e", run_as=str(sandbox_uid))
-    try:
-        assert proc.wait(timeout=60) == 0, (work_dir / "e").read_text()
-    finally:
-        release(report)
+    _run_probe(work_dir, scratch, venv / "python3", sandbox_uid)
     assert json.loads((scratch / "result.json").read_text())["uid"] == sandbox_uid
 
 
