@@ -36,7 +36,7 @@ from .conftest import RUN_AS
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:traitlets")
 CORPUS = PROJECT_ROOT / "tests" / "corpus"
 OTTER = Path(sys.executable).with_name("otter")
-CASES_PER_KIND = {"correct": 1, "wrong": 1}
+CASES_PER_KIND = {"correct": 0, "wrong": 1}  # the correct case is the Colab notebook (DEFAULT_NOTEBOOKS)
 DEFAULT_ASSIGNMENTS = {"grad_forces"}
 DEFAULT_NOTEBOOKS = {"correct/grad_forces/colab_notebook_magics_and_plot"}
 # Attacks on what Otter adds (its results file, the reference it ships); the sandbox itself is the
