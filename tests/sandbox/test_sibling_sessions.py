@@ -1,0 +1,42 @@
+"""Two children of one grader live side by side (the student's child and the verifier):
+closing one, as a deadline does, must not kill the other in the middle of a request."""
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from autograder.sandbox import Limits
+from autograder.sandbox.session import ChildSession
+
+MODULE = '''
+import time
+
+
+def slow_double(x, seconds):
+    time.sleep(seconds)
+    return 2 * x
+'''
+
+
+@pytest.mark.slow
+def test_closing_one_session_spares_the_other_sessions_child(tmp_path_factory, sandbox_uid):
+    staged = tmp_path_factory.mktemp("staged")
+    (staged / "assignments").mkdir()
+    (staged / "assignments" / "__init__.py").write_text("")
+    (staged / "assignments" / "toy.py").write_text(MODULE)
+    run_as = str(sandbox_uid) if sandbox_uid is not None else None
+    call = {"op": "call", "module": "toy", "function": "slow_double", "args": [21, 3.0], "kwargs": {},
+            "transforms": []}
+    with ChildSession(staged_dir=staged, limits=Limits(), run_as=run_as) as busy, \
+            ChildSession(staged_dir=staged, limits=Limits(), run_as=run_as) as doomed:
+        for session in (busy, doomed):
+            session.request({"op": "import", "module": "toy"}, timeout=120)
+        answer = {}
+        worker = threading.Thread(target=lambda: answer.update(value=busy.request(call, timeout=60)))
+        worker.start()
+        threading.Event().wait(1.0)  # the busy child is sleeping inside its request now
+        doomed.close()  # what a deadline does to the other child
+        worker.join(timeout=60)
+        assert answer.get("value") == 42, f"the busy child's request did not survive the other's close: {answer}"
+        assert busy.starts == 1, "the busy child was restarted: it had been killed"
