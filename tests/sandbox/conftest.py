@@ -169,3 +169,12 @@ def secret_plan() -> dict:
             files += [os.path.join(folder, n) for n in names]
     assert files, f"expected files under {SECRET_DIRS} to probe, found none"
     return {"files": files, "dirs": dirs, "checkout": str(CHECKOUT), "grader_pid": os.getpid()}
+
+
+def stage_toy_module(tmp_path_factory, source: str):
+    """A staged submission whose ``assignments/toy.py`` is ``source``, as the grader stages one."""
+    staged = tmp_path_factory.mktemp("staged")
+    (staged / "assignments").mkdir()
+    (staged / "assignments" / "__init__.py").write_text("")
+    (staged / "assignments" / "toy.py").write_text(source)
+    return staged

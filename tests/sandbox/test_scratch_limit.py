@@ -8,6 +8,7 @@ import pytest
 from autograder.sandbox import Limits
 from autograder.sandbox.scratch_watch import scratch_usage
 from autograder.sandbox.session import ChildCrashed, ChildSession
+from tests.sandbox.conftest import stage_toy_module
 
 MiB = 2**20
 MODULE = '''
@@ -39,10 +40,7 @@ def test_usage_counts_disk_blocks_not_links(tmp_path):
 
 @pytest.mark.slow
 def test_writing_past_the_scratch_limit_stops_the_child(tmp_path_factory, sandbox_uid):
-    staged = tmp_path_factory.mktemp("staged")
-    (staged / "assignments").mkdir()
-    (staged / "assignments" / "__init__.py").write_text("")
-    (staged / "assignments" / "toy.py").write_text(MODULE)
+    staged = stage_toy_module(tmp_path_factory, MODULE)
     limits = Limits(fsize_bytes=16 * MiB, scratch_bytes=32 * MiB)
     run_as = str(sandbox_uid) if sandbox_uid is not None else None
     with ChildSession(staged_dir=staged, limits=limits, run_as=run_as) as session:

@@ -8,6 +8,7 @@ import pytest
 
 from autograder.sandbox import Limits
 from autograder.sandbox.session import ChildSession
+from tests.sandbox.conftest import stage_toy_module
 
 MODULE = '''
 import time
@@ -21,10 +22,7 @@ def slow_double(x, seconds):
 
 @pytest.mark.slow
 def test_closing_one_session_spares_the_other_sessions_child(tmp_path_factory, sandbox_uid):
-    staged = tmp_path_factory.mktemp("staged")
-    (staged / "assignments").mkdir()
-    (staged / "assignments" / "__init__.py").write_text("")
-    (staged / "assignments" / "toy.py").write_text(MODULE)
+    staged = stage_toy_module(tmp_path_factory, MODULE)
     run_as = str(sandbox_uid) if sandbox_uid is not None else None
     call = {"op": "call", "module": "toy", "function": "slow_double", "args": [21, 3.0], "kwargs": {},
             "transforms": []}
