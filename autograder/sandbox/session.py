@@ -9,7 +9,6 @@ import select
 import shutil
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -64,9 +63,6 @@ class GradingTimeSpent(ChildTimeout):
         self.args = (f"your code has used {spent:.0f} s of this grading's {total:.0f} s in all; "
                      "no further calls are made",)
 
-
-_LIVE: set[int] = set()  # pids of every session's child still running in this process
-_LIVE_LOCK = threading.Lock()
 
 SCRATCH_HINT = " (all files together may take at most that; write less, or nothing)"
 
@@ -185,8 +181,6 @@ class ChildSession:
         self._to_child, self._from_child = req_w, rep_r
         os.set_blocking(self._to_child, False)
         self.starts += 1
-        with _LIVE_LOCK:
-            _LIVE.add(self._proc.pid)
 
     def _install(self, scratch: Path) -> tuple[str, Path, list[str]]:
         """Copy the runtime (and the submission) into scratch: (bootstrap, runtime folder, extra argv)."""
@@ -206,13 +200,8 @@ class ChildSession:
 
         if self._proc is not None:
             # By process group and by descent (we are a subreaper), never by uid: on a
-            # shared machine other processes may run as the same unprivileged user. The
-            # grading's other live children (the verifier beside the student's child) are
-            # spared: closing one must not kill the other in the middle of a request.
-            with _LIVE_LOCK:
-                _LIVE.discard(self._proc.pid)
-                others = set(_LIVE)
-            kill_everything(self._proc.pid, spare=others)
+            # shared machine other processes may run as the same unprivileged user.
+            kill_everything(self._proc.pid)
             try:
                 self._proc.wait(timeout=10)
             except Exception:
