@@ -32,13 +32,10 @@ def trajectory(theta, p, log_prob, step_size, n_leapfrog, *, extra_kick):
     """n_leapfrog velocity-Verlet steps from (theta, p), each (d,); with ``extra_kick`` one half kick more."""
     import jax
 
-    grad = jax.grad(log_prob)
-    for _ in range(n_leapfrog):  # n_leapfrog is small
-        p = p + step_size / 2 * grad(theta)
-        theta = theta + step_size * p
-        p = p + step_size / 2 * grad(theta)
+    thetas, ps = leapfrog_path(theta, p, log_prob, step_size, n_leapfrog)
+    theta, p = thetas[-1], ps[-1]
     if extra_kick:  # the course reading's snippet: one more half kick at the end
-        p = p + step_size / 2 * grad(theta)
+        p = p + step_size / 2 * jax.grad(log_prob)(theta)
     return theta, p
 
 
