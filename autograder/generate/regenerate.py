@@ -20,6 +20,7 @@ timestamp or a machine-specific path.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -54,6 +55,8 @@ _SCRATCH_SUFFIXES = (".pyc", ".egg-info")
 
 _CODE_ROOT = Path(__file__).resolve().parents[2]  # the folder holding `autograder`
 _WORKER_TIMEOUT_S = 600
+_COMPUTED: dict[str, dict[str, Fixture]] = {}
+"""Fixtures already computed in this process, keyed on every byte the worker reads (``_inputs_digest``)."""
 
 
 class GenerationError(RuntimeError):
@@ -211,7 +214,35 @@ def _notebook_files(root: Path, package: dict[str, bytes]) -> dict[str, bytes]:
     return files
 
 
+def _inputs_digest(root: Path, package: dict[str, bytes]) -> str:
+    """A digest of everything the fixture worker reads: the stubs, ``solutions/`` and the checks code.
+
+    The code is hashed both where the worker imports it from (this checkout) and
+    under ``root`` (a copy of the repository may carry its own checks modules).
+    """
+    digest = hashlib.sha256(sys.executable.encode())
+    for path in sorted(package):
+        digest.update(b"\0stub\0" + path.encode() + b"\0" + package[path])
+    for base in (root / "solutions", root / "autograder", _CODE_ROOT / "autograder"):
+        for path in sorted(base.rglob("*")) if base.is_dir() else ():
+            if path.is_file() and "__pycache__" not in path.parts:
+                digest.update(b"\0" + str(path).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
 def _compute_fixtures(root: Path, package: dict[str, bytes]) -> dict[str, Fixture]:
+    """The fixtures for ``package``: computed once per process for the same inputs (``_inputs_digest``).
+
+    A check, a write and a second check (what ``regenerate`` then ``--check`` do in
+    one process) would otherwise import JAX and run every recipe three times.
+    """
+    key = _inputs_digest(root, package)
+    if key not in _COMPUTED:
+        _COMPUTED[key] = _run_fixture_worker(root, package)
+    return dict(_COMPUTED[key])
+
+
+def _run_fixture_worker(root: Path, package: dict[str, bytes]) -> dict[str, Fixture]:
     """Import the new stubs and compute the fixtures, in a fresh process."""
     with tempfile.TemporaryDirectory(prefix="jaxgrade-generate-") as scratch:
         scratch = Path(scratch)
