@@ -12,6 +12,7 @@
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 from dataclasses import dataclass, field
 
@@ -79,9 +80,20 @@ def _describe_arg(value) -> str:
 def _arg_key(value):
     if isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], str):  # a kwargs item
         return value[0], _arg_key(value[1])
+    return _value_key(value)
+
+
+def _value_key(value):
+    """An exact, hashable key of an argument: arrays by bytes, containers and argument references by content."""
     if isinstance(value, np.ndarray):
-        return value.dtype.str, value.shape, value.tobytes()
-    return repr(value)
+        return value.dtype.str, value.dtype.name, value.shape, value.tobytes()
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):  # Construct, Target, NamedTupleValue...
+        return type(value).__name__, tuple(_value_key(getattr(value, f.name)) for f in dataclasses.fields(value))
+    if isinstance(value, (tuple, list)):
+        return type(value).__name__, tuple(_value_key(v) for v in value)
+    if isinstance(value, dict):
+        return "dict", tuple((repr(k), _value_key(v)) for k, v in value.items())  # insertion order: it is the tree's
+    return type(value).__name__, repr(value)
 
 
 def seeded_inputs(strategy, *, count: int, seed: int) -> list[Inputs]:
@@ -128,14 +140,22 @@ def reference_value(ctx, function: str, inputs: Inputs, *, transforms: tuple = (
 
 
 # -- the student's function, in the child ------------------------------------------
-def student_value(ctx, function: str, inputs: Inputs, *, transforms: list = ()):
+def student_value(ctx, function: str, inputs: Inputs, *, transforms: list = (), eager: bool = False):
     """The student's ``function`` on ``inputs`` (compiled when it traces), computed once per grading.
 
     The raw reply: arrays with the dtypes the student's code returned (a
     tuple, NamedTuple or dict of them for pytree outputs). A failure (an
     exception, a timeout) is remembered too, so every check that needs this
     value reports the same cause.
+
+    ``eager=True`` calls the function as it is, never inside a ``jax.jit`` of
+    the grader's: for functions whose outputs are not arrays (paths, reports,
+    a Python bool), whose arguments cannot be traced (an ``accel_fn`` built in
+    the child), or whose eager behaviour is the point (dtypes seen outside jit).
     """
+    if eager:
+        key = ("eager", function, tuple(str(t) for t in transforms), inputs.key())
+        return ctx.remember(key, lambda: ctx.call(function, *inputs.args, transforms=list(transforms), **inputs.kwargs))
     key = ("properties", function, tuple(str(t) for t in transforms), inputs.key())
     return ctx.remember(key, lambda: ctx.program(
         names.CALL_COMPILED, function, list(inputs.args), dict(inputs.kwargs), list(transforms), list(inputs.static)

@@ -76,3 +76,28 @@ def test_no_recompilation_with_a_static_argument():
     assert "at every N" in p.require_trace_size_independent(context(REFERENCE), "relax", sizes)
     assert p.exported(context(REFERENCE), "relax", first).route == names.ROUTE_JIT
 
+
+
+COUNTING = REFERENCE + '''
+CALLS = []
+
+
+def describe(tree, *, unit="m"):
+    """Not arrays: a path per leaf and a Python bool, what only an eager call returns as is."""
+    CALLS.append(unit)
+    return [f"{key}: {unit}" for key in sorted(tree)], isinstance(tree["x"], jax.Array)
+'''
+
+
+def test_eager_calls_return_plain_data_once_per_grading():
+    """``eager=True``: the function as it is (no jit of the grader's), memoised by the inputs' exact content."""
+    from autograder.checking.property_inputs import student_value
+
+    ctx = context(COUNTING)
+    tree = p.Inputs(({"x": X, "y": X[:2]},), {"unit": "cm"}, label="a tree")
+    paths, concrete = student_value(ctx, "describe", tree, eager=True)
+    assert (paths, concrete) == (["x: cm", "y: cm"], True)  # a Python bool, not a traced array
+    assert student_value(ctx, "describe", tree, eager=True)[0] == paths
+    same_shapes = p.Inputs(({"x": X + 1, "y": X[:2]},), {"unit": "cm"}, label="a tree")
+    student_value(ctx, "describe", same_shapes, eager=True)  # other bytes: a new call, never the cached reply
+    assert ctx.session.server.modules["demo"].CALLS == ["cm", "cm"]

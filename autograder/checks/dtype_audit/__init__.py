@@ -16,6 +16,7 @@ import jax
 import numpy as np
 
 from ...checking.framework import CheckRegistry, Fail, Gate, NotShown, draw_examples
+from ...checking.property_inputs import Inputs, student_value
 from ...sandbox.session import ChildError, StudentError
 from ...shipped import diagnosis_pytrees as shared
 from ..physics.dynamics_fixtures import reference_x64
@@ -50,13 +51,15 @@ def _reference(fn, node, *args):
 
 
 # -- audit_dtypes ---------------------------------------------------------------------
+def _tree(node, **kwargs) -> Inputs:
+    """The call ``f(tree, **kwargs)`` on the pytree ``node``, rebuilt in the child. Called eagerly (``eager=True``):
+    the answers are paths, reports and dtypes, not arrays, and the dtypes are those seen outside jit."""
+    return Inputs((to_child(node),), kwargs, label="a pytree")
+
+
 def _student_audits(ctx) -> list:
-    """audit_dtypes of every example, each a list of (path, shape, dtype, weak_type) (cached)."""
-
-    def run():
-        return [_read_audit(ctx.call("audit_dtypes", to_child(node))) for node in examples()]
-
-    return ctx.remember("audits", run)
+    """audit_dtypes of every example, each a list of (path, shape, dtype, weak_type) (each call once per grading)."""
+    return [_read_audit(student_value(ctx, "audit_dtypes", _tree(node), eager=True)) for node in examples()]
 
 
 def _read_audit(reports) -> list:
@@ -130,7 +133,7 @@ def low_precision(ctx):
         )
         for bits in MIN_BITS:
             expected = _reference(reference.low_precision_paths, node, bits)
-            seen = ctx.call("low_precision_paths", to_child(node), min_bits=bits)
+            seen = student_value(ctx, "low_precision_paths", _tree(node, min_bits=bits), eager=True)
             # Paths are graded by the check above; here the same leaves named as your audit_dtypes names them pass too.
             accepted = [expected] + ([[own[ref_paths.index(p)] for p in expected]] if own else [])
             if seen not in accepted:
@@ -267,7 +270,7 @@ def promote_keeps_structure(ctx):
 def _x64_seen(ctx, inside: bool | None):
     """x64_enabled() as the grader runs (None) or inside jax.enable_x64(inside) (cached)."""
     if inside is None:
-        return ctx.remember("x64 as run", lambda: ctx.call("x64_enabled"))
+        return student_value(ctx, "x64_enabled", Inputs(()), eager=True)
     return ctx.remember(("x64 inside", inside), lambda: ctx.program("x64_inside_context", inside))
 
 

@@ -19,6 +19,7 @@ import numpy as np
 
 from ...checking import tolerances
 from ...checking.framework import CheckRegistry, Fail, Gate, NotShown, as_float_array
+from ...checking.property_inputs import Inputs, student_value
 from ...sandbox.session import StudentError
 from ...shipped import diagnosis_chain as chain
 from . import cases
@@ -285,7 +286,10 @@ VMAP_JIT = [{"kind": "vmap", "in_axes": [0, None, None, None]}, {"kind": "jit"}]
 def _posterior_call(ctx, thetas, *, gradient=False):
     z, mu, cov = cases.jla_data()
     transforms = ([{"kind": "grad", "argnums": 0}] if gradient else []) + VMAP_JIT
-    return as_float_array(ctx.call("log_posterior", thetas, z, mu, cov, transforms=transforms), what="log_posterior")
+    # Eager: the transforms already vmap and jit it, one compilation for every point.
+    seen = student_value(ctx, "log_posterior", Inputs((thetas, z, mu, cov), label="log_posterior"),
+                         transforms=transforms, eager=True)
+    return as_float_array(seen, what="log_posterior")
 
 
 def _posterior_values(ctx):

@@ -24,6 +24,8 @@ import numpy as np
 from ...checking import tolerances
 from ...checking.framework import CheckRegistry, Fail, Gate, NotShown, as_float_array, require_close, require_dtype
 from ...checking.loose_gates import not_the_same_quantity
+from ...checking.properties import require_matches_reference
+from ...checking.property_inputs import Inputs, reference_value, student_value, student_value64
 from ...shipped import diagnosis
 from ..physics import nbody_systems as systems
 from . import evidence as evidence_of
@@ -37,6 +39,9 @@ VALUE_TOLERANCE = tolerances.VALUES
 FLOAT32_TOLERANCE = tolerances.FLOAT32
 
 W_CHECK = "potential_energy_jit matches the reference on random systems (float64)"
+W_FIX = (
+    "W = -G sum_{i<j} m_i m_j / sqrt(|x_i - x_j|^2 + eps2), each pair once, no self-pairs, eps2 the only softening."
+)
 STATIC_FIX = (
     "Decorate the function itself with @jax.jit and keep eps2 and G traced: leave them out of "
     "static_argnums/static_argnames (a static argument recompiles for every new value), and do not "
@@ -54,19 +59,24 @@ def _velocities(system: systems.ParticleSystem) -> np.ndarray:
     return np.random.default_rng(system.n).normal(size=system.x.shape)
 
 
+def _inputs(system: systems.ParticleSystem) -> Inputs:
+    """The call ``potential_energy_jit(x, m, eps2, G)``, every argument positional as the handout calls it."""
+    return Inputs((system.x, system.m, system.eps2, system.G), label=system.describe())
+
+
+def _total_inputs(system: systems.ParticleSystem, v=None) -> Inputs:
+    """The call ``total_energy_jit(x, v, m, eps2, G)``, with deterministic velocities unless ``v`` is given."""
+    v = _velocities(system) if v is None else v
+    return Inputs((system.x, v, system.m, system.eps2, system.G), label=system.describe())
+
+
 def _student_potential(ctx, system: systems.ParticleSystem) -> np.ndarray:
-    key = ("W", system.x.tobytes(), system.m.tobytes(), system.eps2, system.G)
-    return ctx.remember(
-        key,
-        lambda: as_float_array(
-            ctx.call("potential_energy_jit", system.x, system.m, system.eps2, system.G),
-            what=f"potential_energy_jit ({system.describe()})",
-        ),
-    )
+    """The student's W on ``system`` in float64, computed once per grading (the helper layer's memo)."""
+    return student_value64(ctx, "potential_energy_jit", _inputs(system))
 
 
 def _reference_potential(ctx, system: systems.ParticleSystem) -> np.ndarray:
-    return systems.reference64(ctx.reference.potential_energy_jit, system.x, system.m, system.eps2, system.G)
+    return reference_value(ctx, "potential_energy_jit", _inputs(system))
 
 
 def _verify_potential(ctx) -> None:
@@ -81,10 +91,11 @@ def _verify_potential(ctx) -> None:
 
 def _student_total(ctx, system: systems.ParticleSystem):
     """total_energy_jit on ``system`` with deterministic velocities: the raw reply (cached)."""
-    key = ("KWE", system.x.tobytes(), system.m.tobytes(), system.eps2, system.G)
-    return ctx.remember(
-        key, lambda: ctx.call("total_energy_jit", system.x, _velocities(system), system.m, system.eps2, system.G)
-    )
+    return student_value(ctx, "total_energy_jit", _total_inputs(system))
+
+
+def _reference_total(ctx, system: systems.ParticleSystem) -> tuple:
+    return reference_value(ctx, "total_energy_jit", _total_inputs(system))
 
 
 def _verify_total(ctx) -> None:
@@ -94,9 +105,7 @@ def _verify_total(ctx) -> None:
         if not isinstance(seen, (list, tuple)) or len(seen) != 3:
             raise NotShown("does not return (K, W, E)", f"total_energy_jit returned {type(seen).__name__}.")
         K, W, E = (as_float_array(part, what=f"total_energy_jit: {name}") for part, name in zip(seen, "KWE"))
-        expected_K, expected_W, _ = systems.reference64(
-            ctx.reference.total_energy_jit, system.x, _velocities(system), system.m, system.eps2, system.G
-        )
+        expected_K, expected_W, _ = _reference_total(ctx, system)
         for name, value, expected in (("K", K, expected_K), ("W", W, expected_W), ("E", E, expected_K + expected_W)):
             reason = (
                 not_the_same_quantity(value, expected, G=system.G) if name != "E" else not_the_same_quantity(E, K + W)
@@ -146,31 +155,22 @@ def two_body_potential(ctx):
 
 @REGISTRY.check(W_CHECK, points=2)
 def potential_values(ctx):
-    for system in _value_systems():
-        seen = _student_potential(ctx, system)
-        expected = _reference_potential(ctx, system)
-        fix = systems.scale_hint(seen, expected, G=system.G) or (
-            "W = -G sum_{i<j} m_i m_j / sqrt(|x_i - x_j|^2 + eps2), each pair once, no self-pairs, "
-            "eps2 the only softening."
-        )
-        require_close(
-            seen, expected, what=f"potential_energy_jit ({system.describe()})", tolerance=VALUE_TOLERANCE, fix=fix
-        )
+    require_matches_reference(
+        ctx, "potential_energy_jit", [_inputs(system) for system in _value_systems()], tolerance=VALUE_TOLERANCE,
+        fix=W_FIX, diagnose=lambda seen, expected, inputs: systems.scale_hint(seen, expected, G=inputs.args[3]),
+    )
     return f"W matches the reference on {len(_value_systems())} systems (eps2 = 0 included)."
 
 
 @REGISTRY.check("total_energy_jit returns (K, W, E) with E = K + W (float64)", points=1)
 def total_energy_values(ctx):
     for system in _value_systems():
-        v = _velocities(system)
         seen = _student_total(ctx, system)
         if not isinstance(seen, (list, tuple)) or len(seen) != 3:
             raise Fail("total_energy_jit: expected a tuple (K, W, E) of three scalars, "
                        f"got {type(seen).__name__} ({seen!r:.200}).")
         K, W, E = (as_float_array(part, what=f"total_energy_jit: {name}") for part, name in zip(seen, "KWE"))
-        expected_K, _, _ = systems.reference64(
-            ctx.reference.total_energy_jit, system.x, v, system.m, system.eps2, system.G
-        )
+        expected_K, _, _ = _reference_total(ctx, system)
         where = f"({system.describe()})"
         require_close(K, expected_K, what=f"K {where}", tolerance=VALUE_TOLERANCE,
                       fix=systems.scale_hint(K, expected_K) or "K = sum_i m_i |v_i|^2 / 2 (mind the 1/2).")
@@ -189,12 +189,12 @@ def float32_preserved(ctx):
     double = systems.ParticleSystem(
         x=system.x.astype(np.float64), m=system.m.astype(np.float64), eps2=system.eps2, G=system.G
     )
-    W32 = ctx.call("potential_energy_jit", system.x, system.m, system.eps2, system.G)
+    W32 = student_value(ctx, "potential_energy_jit", _inputs(system))
     require_dtype(W32, expected="float32", what="potential_energy_jit of float32 inputs")
     require_close(W32, _student_potential(ctx, double), what="potential_energy_jit in float32 vs your float64 result",
                   tolerance=FLOAT32_TOLERANCE, fix="Compute in the input's dtype throughout.")
-    parts32 = ctx.call("total_energy_jit", system.x, v32, system.m, system.eps2, system.G)
-    parts64 = ctx.call("total_energy_jit", double.x, v32.astype(np.float64), double.m, double.eps2, double.G)
+    parts32 = student_value(ctx, "total_energy_jit", _total_inputs(system, v32))
+    parts64 = student_value(ctx, "total_energy_jit", _total_inputs(double, v32.astype(np.float64)))
     for name, part32, part64 in zip("KWE", parts32, parts64):
         require_dtype(part32, expected="float32", what=f"total_energy_jit: {name} of float32 inputs")
         require_close(part32, as_float_array(part64, what=name),
@@ -281,8 +281,8 @@ def finite_gradients_at_zero_softening(ctx):
     system = next(s for s in _value_systems() if s.n == max(VALUE_SIZES) and s.eps2 == 0)
     for argnums, what in ((0, "positions"), (1, "masses")):
         gradient = as_float_array(
-            ctx.call("potential_energy_jit", system.x, system.m, 0.0, system.G,
-                     transforms=[{"kind": "grad", "argnums": argnums}]),
+            student_value(ctx, "potential_energy_jit", _inputs(system),
+                          transforms=[{"kind": "grad", "argnums": argnums}]),
             what=f"jax.grad(potential_energy_jit, argnums={argnums})",
         )
         first = tolerances.first_non_finite(gradient)

@@ -21,6 +21,7 @@ the function runs, earns nothing.
 from __future__ import annotations
 
 from ...checking import evidence
+from ...checking.property_inputs import Inputs, student_value
 from ...shipped import diagnosis
 from ..physics.nbody_evidence import BAKED, verified_programs
 
@@ -31,7 +32,7 @@ def exported_programs(ctx, function: str, sizes, arrays, baked, same_quantity) -
     """``verified_programs`` for potential_energy_jit or total_energy_jit, once per grading."""
 
     def own(system, args):
-        return ctx.call(function, *args, system.eps2, system.G)
+        return student_value(ctx, function, Inputs((*args, system.eps2, system.G), label=system.describe()), eager=True)
 
     return ctx.remember(("exported", function), lambda: verified_programs(
         ctx, function, sizes, arrays=arrays, baked=baked, same_quantity=same_quantity, own=own))

@@ -12,7 +12,8 @@ Numbers: one step and short runs are compared with the reference in float64
 reversibility), measured the same way on the reference.
 
 What the checks wait on (the physics gates, the scan requirement of the long
-runs) and the student runs those read are in ``scan_integrator/gates.py``.
+runs) and the student runs those read are in ``scan_integrator/gates.py``; the
+GPU tier's check in ``gpu_drift.py``; the public tests' fixture in ``fixture.py``.
 """
 from __future__ import annotations
 
@@ -23,12 +24,12 @@ import jax.numpy as jnp
 import numpy as np
 
 from ...checking import tolerances
-from ...checking.framework import CheckRegistry, Fail, Partial, Target, as_float_array, require_close
+from ...checking.framework import CheckRegistry, Fail, Target, as_float_array, require_close
+from ...checking.property_inputs import student_value
 from ...child import names
 from ...sandbox.session import StudentError
 from ...shipped import diagnosis
 from ..physics import dynamics_fixtures as fx
-from ..physics import energy_drift
 from ..physics.dynamics_fixtures import reference_x64
 from ..physics.integrator_diagnosis import (
     PROMOTION_FIX,
@@ -36,10 +37,10 @@ from ..physics.integrator_diagnosis import (
     require_float32,
     require_state,
     require_trajectory_convention,
-    window_drift,
 )
-from . import cases, gates
+from . import cases, gates, gpu_drift
 from . import evidence as scan_evidence
+from .fixture import public_fixture  # noqa: F401  (the public tests' fixture: `jaxgrade regenerate` reads it here)
 
 REGISTRY = CheckRegistry("scan_integrator")
 USES_EXPORTED_PROGRAMS = True  # grading starts the verifier alongside the child (autograder/verifier)
@@ -140,15 +141,17 @@ def new_dt_does_not_recompile(ctx):
 
 def _step_and_final(ctx, phase, m, dtype, *, dt, n_steps):
     """The student's one step and n-step final state for one dtype, as Phases."""
-    state, target = cases.state_arg(phase, dtype), cases.pairwise_target(m, 0.01, dtype=dtype)
-    label = np.dtype(dtype).name
+    target, label = cases.pairwise_target(m, 0.01, dtype=dtype), np.dtype(dtype).name
     step = require_state(
-        ctx.call("leapfrog_step", state, dt, target, transforms=cases.JIT_STEP), what=f"leapfrog_step ({label})"
+        student_value(ctx, "leapfrog_step", cases.call(phase, dt, target, label=label, dtype=dtype),
+                      transforms=cases.JIT_STEP, eager=True),
+        what=f"leapfrog_step ({label})",
     )
     if dtype == np.float32:
         require_float32(step, label="leapfrog_step")
     try:
-        final = ctx.call("integrate", state, dt, n_steps, target)[0]
+        final = student_value(ctx, "integrate", cases.call(phase, dt, n_steps, target, label=label, dtype=dtype),
+                              eager=True)[0]
     except StudentError as exc:
         if "carry" not in exc.message or "type" not in exc.message:
             raise
@@ -184,9 +187,8 @@ def float32_preserved(ctx):
 def momentum_conserved(ctx):
     ctx.require(*gates.PHYSICS)
     phase, m = fx.random_cluster(12, seed=41)
-    final, trajectory = ctx.call(
-        "integrate", cases.state_arg(phase), 0.01, cases.SHORT_STEPS, cases.pairwise_target(m, 0.01)
-    )
+    inputs = cases.call(phase, 0.01, cases.SHORT_STEPS, cases.pairwise_target(m, 0.01), label="12 particles")
+    final, trajectory = student_value(ctx, "integrate", inputs, eager=True)
     velocities = as_float_array(require_state(trajectory, what="integrate's trajectory").v, what="trajectory.v")
     momentum = np.einsum("i,tij->tj", m, velocities)  # (n_steps, 3)
     initial = m @ phase.v
@@ -329,82 +331,10 @@ def _kepler_long_run(ctx):
     return f"max |dE/E| over 50 periods: {seen:.2e} (reference {expected:.2e})."
 
 
-# -- GPU tier --------------------------------------------------------------------
-@REGISTRY.check(
+# -- GPU tier (gpu_drift.py) ----------------------------------------------------------
+REGISTRY.check(
     "GPU tier: a 2048-particle Plummer sphere keeps its energy over 4000 steps in float64 and in float32 "
     "(drift within the reference ensemble's tolerance, same GPU)",
     points=1,
     gpu=True,
-)
-def plummer_energy_drift(ctx):
-    """Energy drift of an N-body run at GPU scale, float64 and float32 (half the points each).
-
-    The student's ``integrate`` runs in the child, the reference ensemble in this
-    process on the same device (energy_drift.py says how the tolerance is set). Runs
-    only when the GPU tier is graded and the child sees a GPU, or at the reduced test
-    scale (autograder/gpu_tier.py); docs/gpu.md says what has been measured where.
-    """
-    gates.require_scan(ctx)
-    ctx.require(*gates.PHYSICS)
-    scale = getattr(ctx.gpu_tier, "scale", "full")
-    run = energy_drift.run_for(scale)
-    if scale == "full" and jax.default_backend() != "gpu":  # the grader's setup, not the student's code
-        raise RuntimeError("the grader's own JAX sees no GPU, so the GPU tier's references cannot run on the "
-                           "child's device; install the cuda extra and do not set JAX_PLATFORMS=cpu for the grader")
-    verdicts = [_drift_verdict(ctx, run, dtype) for dtype in energy_drift.DTYPES]
-    failed = [message for ok, message in verdicts if not ok]
-    lines = "\n".join(message for _, message in verdicts)
-    where = f"{run.n_particles} particles, {run.n_steps} steps of dt = {run.dt}" + (
-        " (reduced test scale)" if scale == "reduced" else "") + f", references on {jax.devices()[0].device_kind}"
-    if len(failed) == len(verdicts):
-        raise Fail(f"{where}:\n{lines}\n{DRIFT_FIX}")
-    if failed:
-        return Partial(0.5, f"{where}: half the points.\n{lines}\n{DRIFT_FIX}")
-    return f"{where}:\n{lines}"
-
-
-DRIFT_FIX = (
-    "How to fix: use the kick-drift-kick step (half kick, full drift, half kick) inside lax.scan, and keep the "
-    "state in the dtype it came in (no casts of x, v or dt): a float64 run must stay float64 throughout."
-)
-
-
-def _drift_verdict(ctx, run, dtype: str) -> tuple[bool, str]:
-    """(passed, one line) for the run in ``dtype``: the student's drift against the ensemble's tolerance."""
-    phase, m = energy_drift.initial_conditions(run)
-    masses = np.asarray(m, dtype=dtype)
-    seen = ctx.program(
-        "energy_series", cases.state_arg(phase, dtype=np.dtype(dtype)), run.dt, run.n_chunks, run.chunk_steps,
-        cases.pairwise_target(masses, run.eps2, dtype=np.dtype(dtype)),
-        Target("pairwise_energy", {"m": masses, "eps2": run.eps2}), run.every,
-    )
-    seen = as_float_array(seen, what=f"energy series ({dtype})")
-    if not np.all(np.isfinite(seen)):
-        return False, f"{dtype}: the energies became NaN or inf: the step is unstable or divides by zero somewhere."
-    tolerance = energy_drift.tolerance(ctx.reference, run, dtype)
-    drift = window_drift(seen)
-    if drift <= tolerance.allowed:
-        return True, f"{dtype}: energy drift {drift:.2e} ({tolerance.summary()})."
-    return False, (
-        f"{dtype}: the relative energy drift (mean of the last 20% of samples vs the first 20%) should be at most "
-        f"{tolerance.allowed:.2e} ({tolerance.summary()}); yours is {drift:.2e}."
-    )
-
-
-# -- public-test fixture (computed by `jaxgrade regenerate`, 64-bit mode on) -----
-
-
-def public_fixture(*, reference, inputs):
-    """Reference answers on fixed inputs for tests/fixtures/scan_integrator.npz (name -> array)."""
-    rng = np.random.default_rng(404)
-    x0, v0 = rng.normal(size=(4, 3)), rng.normal(size=(4, 3))
-    dt, n_steps = 0.05, 25
-    state0 = reference.State(x=x0, v=v0)
-    one_step = reference.leapfrog_step(state0, dt, inputs.harmonic_accel)
-    final, trajectory = reference.integrate(state0, dt, n_steps, inputs.harmonic_accel)
-    return {
-        "x0": x0, "v0": v0, "dt": np.float64(dt), "n_steps": np.int64(n_steps),
-        "step_x": np.asarray(one_step.x), "step_v": np.asarray(one_step.v),
-        "final_x": np.asarray(final.x), "final_v": np.asarray(final.v),
-        "trajectory_x": np.asarray(trajectory.x), "trajectory_v": np.asarray(trajectory.v),
-    }
+)(gpu_drift.plummer_energy_drift)

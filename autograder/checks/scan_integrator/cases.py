@@ -13,6 +13,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from ...checking.framework import Attr, Construct, Target
+from ...checking.property_inputs import Inputs
 from ..physics import dynamics_fixtures as fx
 from ..physics.dynamics_fixtures import reference_x64
 from ..physics.integrator_diagnosis import kepler_energy_error
@@ -28,6 +29,15 @@ JIT_STEP = [{"kind": "jit", "static_argnums": [2]}]
 def state_arg(phase, dtype=np.float64):
     """The student's ``State(x, v)``, built in the child from NumPy arrays."""
     return Construct(Attr("State"), (phase.x.astype(dtype), phase.v.astype(dtype)))
+
+
+def call(phase, *args, label: str, dtype=np.float64) -> Inputs:
+    """``f(State(x, v), *args)`` for leapfrog_step (dt, accel_fn) or integrate (dt, n_steps, accel_fn).
+
+    Called with ``student_value(..., eager=True)``: accel_fn is built in the
+    child and cannot be traced, so the grader's own jit would only fail first.
+    """
+    return Inputs((state_arg(phase, dtype), *args), label=label)
 
 
 def pairwise_target(m, eps2, dtype=np.float64):

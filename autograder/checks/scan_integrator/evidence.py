@@ -27,6 +27,7 @@ import numpy as np
 from ...checking import evidence, tolerances
 from ...checking.framework import Fail, Target
 from ...checking.loose_gates import motion_mismatch
+from ...checking.property_inputs import Inputs, student_value
 from ..physics import dynamics_fixtures as fx
 from ..physics.dynamics_fixtures import reference_x64
 from .cases import SCAN_PROBE_STEPS, state_arg
@@ -83,7 +84,8 @@ def _require_integrates(ctx, programs, phase) -> None:
                 "count only once it moves the particles as leapfrog steps do."
             )
         asked, dt = _fresh(rng, phase, baked)
-        own = ctx.call("integrate", state_arg(asked), dt, n, Target("kepler"))
+        own = student_value(ctx, "integrate", Inputs((state_arg(asked), dt, n, Target("kepler")), label="unseen"),
+                            eager=True)
         worst = evidence.worst_difference(_run(ctx, program, asked, dt, n), _own_leaves(own))
         if not worst <= CONSISTENCY_TOLERANCE:
             raise Fail(

@@ -15,6 +15,7 @@ import numpy as np
 from ...checking import tolerances
 from ...checking.framework import Fail, Gate, NotShown, Target, as_float_array
 from ...checking.loose_gates import motion_mismatch
+from ...checking.property_inputs import student_value
 from ...child import names
 from ..physics import dynamics_fixtures as fx
 from ..physics.integrator_diagnosis import kepler_energy_error, require_state, states_close, structure_problem
@@ -34,27 +35,22 @@ SKIP_MESSAGE = (
 
 # -- the student runs the gates read (each fetched once per grading) ----------
 def one_steps(ctx) -> list:
-    """The student's leapfrog_step on each of cases.one_step_cases(), as Phases (cached)."""
-
-    def run():
-        return [
-            require_state(
-                ctx.call("leapfrog_step", cases.state_arg(phase), dt, target, transforms=cases.JIT_STEP),
-                what=f"leapfrog_step ({label})",
-            )
-            for label, phase, dt, target, _ in cases.one_step_cases()
-        ]
-
-    return ctx.remember("one steps", run)
+    """The student's leapfrog_step on each of cases.one_step_cases(), as Phases (each step fetched once)."""
+    return [
+        require_state(
+            student_value(ctx, "leapfrog_step", cases.call(phase, dt, target, label=label),
+                          transforms=cases.JIT_STEP, eager=True),
+            what=f"leapfrog_step ({label})",
+        )
+        for label, phase, dt, target, _ in cases.one_step_cases()
+    ]
 
 
 def short_run(ctx):
-    """integrate on cases.short_cluster() for SHORT_STEPS steps: the raw reply (cached)."""
+    """integrate on cases.short_cluster() for SHORT_STEPS steps: the raw reply (fetched once)."""
     phase, m = cases.short_cluster()
-    return ctx.remember(
-        "short run",
-        lambda: ctx.call("integrate", cases.state_arg(phase), 0.01, cases.SHORT_STEPS, cases.pairwise_target(m, 0.01)),
-    )
+    inputs = cases.call(phase, 0.01, cases.SHORT_STEPS, cases.pairwise_target(m, 0.01), label="short run")
+    return student_value(ctx, "integrate", inputs, eager=True)
 
 
 # -- gates: the property checks count once the step and the loop do physics -----
