@@ -9,6 +9,7 @@ import select
 import shutil
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -63,6 +64,20 @@ class GradingTimeSpent(ChildTimeout):
         self.args = (f"your code has used {spent:.0f} s of this grading's {total:.0f} s in all; "
                      "no further calls are made",)
 
+
+_LIVE: set = set()  # every session of this process whose child was started and not yet closed
+_LIVE_LOCK = threading.Lock()
+
+
+def _other_live_children(closing) -> set[int]:
+    """Pids of the other sessions' children that are still running: a close spares them.
+
+    A child that has exited (and been reaped by ``poll``) is left out: its pid may
+    already belong to another process, perhaps one the closing child started.
+    """
+    with _LIVE_LOCK:
+        others = [s._proc for s in _LIVE if s is not closing and s._proc is not None]
+    return {proc.pid for proc in others if proc.poll() is None}
 
 SCRATCH_HINT = " (all files together may take at most that; write less, or nothing)"
 
@@ -181,6 +196,8 @@ class ChildSession:
         self._to_child, self._from_child = req_w, rep_r
         os.set_blocking(self._to_child, False)
         self.starts += 1
+        with _LIVE_LOCK:
+            _LIVE.add(self)
 
     def _install(self, scratch: Path) -> tuple[str, Path, list[str]]:
         """Copy the runtime (and the submission) into scratch: (bootstrap, runtime folder, extra argv)."""
@@ -200,8 +217,10 @@ class ChildSession:
 
         if self._proc is not None:
             # By process group and by descent (we are a subreaper), never by uid: on a
-            # shared machine other processes may run as the same unprivileged user.
-            kill_everything(self._proc.pid)
+            # shared machine other processes may run as the same unprivileged user. The
+            # grading's other live children (the verifier beside the student's child) are
+            # spared: closing one must not kill the other in the middle of a request.
+            kill_everything(self._proc.pid, spare=_other_live_children(self))
             try:
                 self._proc.wait(timeout=10)
             except Exception:
@@ -215,6 +234,8 @@ class ChildSession:
                     pass
         self._to_child = self._from_child = -1
         self._proc = None
+        with _LIVE_LOCK:
+            _LIVE.discard(self)
         if self._scratch is not None:
             shutil.rmtree(self._scratch, ignore_errors=True)
             self._scratch = None

@@ -12,8 +12,11 @@ import pytest
 from autograder.checking import properties as p
 from autograder.checking.framework import Context, Fail
 from autograder.child import names
+from autograder.verifier import Verifier
 
 from .test_properties import InProcessSession, module
+
+VERIFIER = None
 
 REFERENCE = '''
 import functools
@@ -43,8 +46,21 @@ X = np.array([0.0, 1.3, 1.9, 3.4, 3.8])
 CASE = p.Inputs((X, 1.5), {"rate": 0.05, "n_steps": 6}, label="N = 5, 6 steps", static=("n_steps",))
 
 
+@pytest.fixture(scope="module", autouse=True)
+def verifier():
+    """One confined verifier for this module's exported programs, closed with the module.
+
+    A context without one would start its own, alive until the test process exits.
+    """
+    global VERIFIER
+    VERIFIER = Verifier(seed_material=b"test_property_shapes")
+    yield VERIFIER
+    VERIFIER.close()
+
+
 def context(source: str) -> Context:
-    return Context(assignment="demo", session=InProcessSession(module(source)), reference=module(REFERENCE), source="")
+    return Context(assignment="demo", session=InProcessSession(module(source)), reference=module(REFERENCE), source="",
+                   verifier=VERIFIER)
 
 
 def test_static_keyword_arguments_and_tuple_outputs_match_the_reference():
