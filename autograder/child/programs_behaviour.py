@@ -22,6 +22,7 @@ import jax.numpy as jnp
 
 from . import exporting, names, probes
 from .program_registry import program
+from .programs_forces import compiled_or_eager
 from .substitute import substituted
 
 
@@ -77,12 +78,9 @@ def forces_with_foreign_potential(mod, x, m, eps2, G, wavevectors, amplitudes, p
 
 
 def _compiled_or_eager(fn, *args):
-    """``fn(*args)`` under ``jax.jit`` when it traces, else eagerly (as ``call_compiled`` does):
+    """``fn(*args)`` compiled where it traces, else eagerly (``programs_forces.compiled_or_eager``):
     code that cannot take a traced eps2 loses the jit check, not this one."""
-    try:
-        return probes.block(jax.jit(fn)(*args))
-    except Exception:
-        return probes.block(fn(*args))
+    return compiled_or_eager(fn, list(args), {})
 
 
 # -- vmap structure, by what pair_force sees ------------------------------------
