@@ -202,3 +202,15 @@ def test_each_known_mistake_is_named_on_the_first_line(variant):
     assert messages, f"{variant}: neither case catches it"
     first_line = messages[0].splitlines()[0]
     assert first_line.startswith("hmc_step on the ") and sampling.VARIANTS[variant][0] in first_line, first_line
+
+
+def test_a_case_changed_by_one_check_is_unchanged_for_the_next():
+    """The cases are built once per process (for reuse across students); each caller gets its own starts."""
+    from autograder.checks.hmc import cases
+
+    first = cases.gaussian_case()
+    first.thetas[0][:] = 99.0
+    first.seeds.append(7)
+    again = cases.gaussian_case()
+    assert again.log_prob is first.log_prob, "the log_prob object must be shared: compilations are keyed on it"
+    assert not np.any(again.thetas[0] == 99.0) and again.seeds == list(range(16)) + [0, 99]

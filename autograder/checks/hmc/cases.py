@@ -30,12 +30,29 @@ CHAIN = {"seed": 2024, "step_size": 1.4, "n_leapfrog": 2, "n_samples": 2000}
 """run_chain on the Gaussian: about 74% of the steps are accepted."""
 
 
+def built_once(make_case):
+    """Build a case once per process, and hand each caller its own copy of the starts and seeds.
+
+    One log_prob object per problem, so that compilations keyed on it are reused across
+    checks and across the students of a batch; the lists are copied, so that a check
+    that changed them could not change what the next student is graded on.
+    """
+    built = functools.cache(make_case)
+
+    @functools.wraps(make_case)
+    def fresh_copy(*args, **kwargs) -> StepCase:
+        case = built(*args, **kwargs)
+        return case._replace(thetas=[np.array(theta) for theta in case.thetas], seeds=list(case.seeds))
+
+    return fresh_copy
+
+
 def _starts(center, spread, count, *, seed, dtype=np.float64):
     rng = np.random.default_rng(seed)
     return [np.asarray(center + spread * rng.normal(size=len(center)), dtype=dtype) for _ in range(count)]
 
 
-@functools.cache  # one log_prob object per problem: compilations keyed on it are reused
+@built_once
 def gaussian_case() -> StepCase:
     """16 steps from random starts, then the first start again with its own
     key (same result expected) and with a new key (a different proposal)."""
@@ -54,7 +71,7 @@ def gaussian_case() -> StepCase:
 BOX_LOWER, BOX_UPPER = np.array([-1.0, -3.0]), np.array([2.0, 1.0])
 
 
-@functools.cache  # one log_prob object per problem: compilations keyed on it are reused
+@built_once
 def outside_prior_case() -> StepCase:
     """12 starts just outside a box prior (log-probability -inf there): the
     contract accepts a proposal that ends inside (H1 finite, log_ratio = +inf)
@@ -82,7 +99,7 @@ def outside_prior_case() -> StepCase:
     )
 
 
-@functools.cache  # one log_prob object per problem: compilations keyed on it are reused
+@built_once
 def banana_case(dtype=np.float64) -> StepCase:
     return StepCase(
         label=f"banana-shaped density ({np.dtype(dtype).name})",
@@ -100,7 +117,7 @@ def jla_data():
     return load_jla()
 
 
-@functools.cache  # one log_prob object per problem: compilations keyed on it are reused
+@built_once
 def supernova_case(reference) -> StepCase:
     z, mu, cov = jla_data()
     starts = _starts(np.array([0.3, 0.7]), np.array([0.03, 0.007]), 10, seed=3)
@@ -124,7 +141,7 @@ DIVERGING_STARTS = [  # (theta0, seed): 4 paths cross theta = 0 (NaN), 7 accepte
 ]
 
 
-@functools.cache  # one log_prob object per problem: compilations keyed on it are reused
+@built_once
 def diverging_case() -> StepCase:
     """Steps on log-normal densities written with ``jnp.log(theta)``: four leapfrog paths
     cross theta = 0, where the log-probability and its gradient are NaN, so the proposal
@@ -159,7 +176,7 @@ def diverged_proposals(case: StepCase) -> np.ndarray:
 FLAT_SLOPE = np.array([1e-3, -2e-3, 0.5e-3])
 
 
-@functools.cache  # one log_prob object per problem: compilations keyed on it are reused
+@built_once
 def flat_case(*, custom_gradient: bool) -> StepCase:
     """Steps from the origin of a flat density in 3-D: the gradient is zero, or,
     with ``custom_gradient``, the constant FLAT_SLOPE by a custom_jvp rule."""
