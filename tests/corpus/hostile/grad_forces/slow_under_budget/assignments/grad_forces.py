@@ -10,7 +10,7 @@ import time
 import jax
 import jax.numpy as jnp
 
-BUDGET = 10.0  # expect.json's budget
+BUDGET = 5.0  # expect.json's budget
 
 
 def potential_energy(x, m, eps2=0.0, G=1.0):
