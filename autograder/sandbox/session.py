@@ -79,6 +79,7 @@ def _other_live_children(closing) -> set[int]:
         others = [s._proc for s in _LIVE if s is not closing and s._proc is not None]
     return {proc.pid for proc in others if proc.poll() is None}
 
+
 SCRATCH_HINT = " (all files together may take at most that; write less, or nothing)"
 
 
