@@ -33,11 +33,13 @@ def compiled_or_eager(fn, args: list, kwargs: dict, *, static_argnames: tuple = 
     """
     try:
         return probes.block(jax.jit(fn, static_argnames=static_argnames)(*args, **kwargs))
-    except Exception:
-        pass
+    except Exception as error:
+        # Only a Python branch on a traced value is what static scalars can cure; anything
+        # else (a shape error, NumPy on a tracer) goes straight to eager, traced no more times.
+        concrete_needed = isinstance(error, _NEEDS_CONCRETE)
     scalars = [i for i, a in enumerate(args) if _scalar(a)]
     scalar_kwargs = tuple(k for k, v in kwargs.items() if _scalar(v))
-    if scalars or scalar_kwargs:
+    if concrete_needed and (scalars or scalar_kwargs):
         try:
             static_args = [_hashable(a) if i in scalars else a for i, a in enumerate(args)]
             static_kwargs = {k: (_hashable(v) if k in scalar_kwargs else v) for k, v in kwargs.items()}
@@ -46,6 +48,10 @@ def compiled_or_eager(fn, args: list, kwargs: dict, *, static_argnames: tuple = 
         except Exception:
             pass
     return probes.block(fn(*args, **kwargs))
+
+
+_NEEDS_CONCRETE = (jax.errors.ConcretizationTypeError, jax.errors.TracerIntegerConversionError,
+                   jax.errors.TracerArrayConversionError)
 
 
 def _scalar(value) -> bool:

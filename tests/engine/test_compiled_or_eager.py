@@ -67,6 +67,17 @@ def test_an_error_of_the_function_itself_is_the_eager_calls(x64):
         compiled_or_eager(broken, [X, 0.0], {})
 
 
+def test_an_error_static_scalars_cannot_cure_is_not_traced_again(x64):
+    calls: list[str] = []
+
+    def broken(x, eps2):
+        calls.append(type(x).__name__)
+        return x @ jnp.ones((7,))
+    with pytest.raises(TypeError):
+        compiled_or_eager(broken, [X, np.asarray(0.0)], {})
+    assert len(calls) == 2 and calls[-1] == "ndarray", f"expected one trace, then the eager call: {calls}"
+
+
 def test_traceable_code_is_compiled_once_per_shape(x64):
     calls: list[str] = []
 
