@@ -223,7 +223,8 @@ def _inputs_digest(root: Path, package: dict[str, bytes]) -> str:
     digest = hashlib.sha256(sys.executable.encode())
     for path in sorted(package):
         digest.update(b"\0stub\0" + path.encode() + b"\0" + package[path])
-    for base in (root / "solutions", root / "autograder", _CODE_ROOT / "autograder"):
+    bases = dict.fromkeys(b.resolve() for b in (root / "solutions", root / "autograder", _CODE_ROOT / "autograder"))
+    for base in bases:  # root is usually this checkout: its code is read once
         for path in sorted(base.rglob("*")) if base.is_dir() else ():
             if path.is_file() and "__pycache__" not in path.parts:
                 digest.update(b"\0" + str(path).encode() + b"\0" + path.read_bytes())

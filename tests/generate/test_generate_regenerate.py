@@ -163,3 +163,25 @@ def test_fixture_difference(change, reported):
         assert message is None
     else:
         assert message is not None and reported in message, message
+
+
+def test_fixtures_are_computed_again_whenever_an_input_changes(tmp_path):
+    """The per-process memo of fixtures is keyed on every byte the worker reads, never on the folder alone."""
+    from autograder.generate.regenerate import _inputs_digest
+
+    root = copy_repo(tmp_path)
+    stubs = {"grad_forces.py": b"def f(): pass\n"}
+    first = _inputs_digest(root, stubs)
+    assert _inputs_digest(root, stubs) == first
+    assert _inputs_digest(root, {"grad_forces.py": b"def f(): return 1\n"}) != first
+    reference = root / "solutions" / "grad_forces.py"
+    reference.write_text(reference.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    edited = _inputs_digest(root, stubs)
+    assert edited != first
+    checks = next((root / "autograder" / "checks").rglob("*.py"))
+    checks.write_text(checks.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    both_edited = _inputs_digest(root, stubs)
+    assert both_edited != edited
+    (root / "solutions" / "__pycache__").mkdir(exist_ok=True)
+    (root / "solutions" / "__pycache__" / "x.pyc").write_bytes(b"\0")
+    assert _inputs_digest(root, stubs) == both_edited, "bytecode caches are not inputs"
