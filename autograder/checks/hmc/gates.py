@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...checking.framework import Fail, Gate, Key, NotShown, Target, as_float_array
+from ...checking.framework import Fail, Gate, Key, NotShown, as_float_array
 from ...checking.property_inputs import Inputs, student_value
 from ...child import names
 from ...shipped import diagnosis_chain as chain
@@ -129,8 +129,9 @@ def gaussian_chain(ctx):
 
     def run():
         require_scan_chain(ctx)
-        inputs = Inputs((Key(cases.CHAIN["seed"]), cases.GAUSSIAN_MEAN, _gaussian(), cases.CHAIN["step_size"],
-                         cases.CHAIN["n_leapfrog"], cases.CHAIN["n_samples"]), label="the Gaussian chain")
+        inputs = Inputs((Key(cases.CHAIN["seed"]), cases.GAUSSIAN_MEAN, cases.gaussian_case().target,
+                         cases.CHAIN["step_size"], cases.CHAIN["n_leapfrog"], cases.CHAIN["n_samples"]),
+                        label="the Gaussian chain")
         samples, rate = student_value(ctx, "run_chain", inputs, eager=True)  # log_prob built in the child: eager
         samples = as_float_array(samples, what="run_chain samples")
         fail_on(chain.chain_shape_verdict(samples, cases.CHAIN["n_samples"], 2))
@@ -139,12 +140,8 @@ def gaussian_chain(ctx):
     return ctx.remember("gaussian chain", run)
 
 
-def _gaussian() -> Target:
-    return Target("gaussian", {"mean": cases.GAUSSIAN_MEAN, "precision": cases.GAUSSIAN_PRECISION})
-
-
 def require_scan_chain(ctx) -> None:
-    args = [Key(0), cases.GAUSSIAN_MEAN, _gaussian(), 0.5, 2]
+    args = [Key(0), cases.GAUSSIAN_MEAN, cases.gaussian_case().target, 0.5, 2]
     stats = [
         ctx.program(names.TRACED_PROGRAM, "run_chain", args + [n], static_argnums=[2, 3, 4, 5])
         for n in CHAIN_PROBE_SAMPLES
