@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ..child import codec
 from ..vocabulary import RUN_AS
+from .xla_flags import child_xla_flags
 
 CHILD_RUNTIME = Path(__file__).resolve().parent.parent / "child"
 BOOTSTRAP = (
@@ -173,7 +174,7 @@ class ChildSession:
         rep_r, rep_w = os.pipe()
         argv = [sys.executable, "-I", "-c", bootstrap, str(runtime), str(req_r), str(rep_w), *extra_args]
         env = {
-            "XLA_FLAGS": "--xla_cpu_multi_thread_eigen=false",
+            "XLA_FLAGS": child_xla_flags(gpu=self.gpu),  # one compile thread; fast compiles (xla_flags.py)
             "XLA_PYTHON_CLIENT_PREALLOCATE": "false",  # the grader shares the GPU with us
             # Outside GPU mode the child could not open a GPU anyway: say so, and skip CUDA's probing.
             "JAX_PLATFORMS": os.environ.get("JAX_PLATFORMS", "") if self.gpu else "cpu",

@@ -1,0 +1,57 @@
+"""The XLA flags of a sandboxed child (and of the verifier): defined here, once.
+
+A child lives for one grading and compiles each of the student's functions a
+handful of times, on inputs of a few dozen particles; it runs them for
+milliseconds. Its time goes to XLA's CPU compiler, not to the programs, so the
+child asks for the faster compile: the loop emitters instead of the fusion
+emitters, and no LLVM optimisation passes. On the corpus this halves what a
+child spends compiling (an hmc grading from 5.1 s to 3.0 s on two cores) and
+changes no verdict: both settings are IEEE arithmetic without fast-math, so
+values move by a rounding at most, far inside every tolerance
+(tests/sandbox/test_xla_flags.py, benchmarks/results/class_scale.md).
+
+Two guards:
+
+- XLA aborts the whole process on a flag it does not know. The compile flags are
+  therefore given only to a jaxlib whose version they were tested with
+  (``COMPILE_FLAGS_TESTED``: the lock's); any other jaxlib gets the thread flag
+  alone, as before. A test fails when the lock moves to an untested jaxlib.
+- A child in GPU mode (the GPU tier) keeps XLA's optimised code: the optimisation
+  level also applies to GPU kernels, whose run time that tier measures.
+"""
+from __future__ import annotations
+
+import functools
+from importlib import metadata
+
+# One compile thread per child: a grading's children share the machine with other gradings.
+THREAD_FLAGS = ("--xla_cpu_multi_thread_eigen=false",)
+# Faster compiles for short-lived children (see the module's docstring).
+COMPILE_FLAGS = ("--xla_cpu_use_fusion_emitters=false", "--xla_backend_optimization_level=0")
+# jaxlib releases COMPILE_FLAGS were tested with: a version starts with one of these.
+COMPILE_FLAGS_TESTED = ("0.10.",)
+
+
+@functools.cache
+def installed_jaxlib() -> str | None:
+    """The installed jaxlib's version, read from its metadata (without importing it)."""
+    try:
+        return metadata.version("jaxlib")
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def compile_flags_known(version: str | None) -> bool:
+    """Whether ``version`` of jaxlib is one COMPILE_FLAGS were tested with."""
+    return version is not None and version.startswith(COMPILE_FLAGS_TESTED)
+
+
+def child_xla_flags(*, gpu: bool, jaxlib_version: str | None = None) -> str:
+    """``XLA_FLAGS`` for a sandboxed child; ``gpu``: the child runs the GPU tier.
+
+    ``jaxlib_version``: the jaxlib the child imports (default: the installed one,
+    which is the child's: it runs this interpreter).
+    """
+    version = installed_jaxlib() if jaxlib_version is None else jaxlib_version
+    flags = THREAD_FLAGS if gpu or not compile_flags_known(version) else THREAD_FLAGS + COMPILE_FLAGS
+    return " ".join(flags)
