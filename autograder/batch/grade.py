@@ -175,7 +175,7 @@ def _grade_all(grader: BatchGrader, todo: list[ClassSubmission], users: list[str
     if not todo:
         return graded
     # One uid and one long-lived grader per parallel worker: never two students at once in either.
-    workers = [GradingWorker() if reuse else None for _ in users]
+    workers = [GradingWorker(gpu=grader.settings.gpu_tier) if reuse else None for _ in users]
     free: queue.Queue = queue.Queue()
     for user, worker in zip(users, workers):
         if worker is not None:

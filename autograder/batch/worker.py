@@ -38,6 +38,7 @@ from pathlib import Path
 
 from .. import results as results_mod
 from ..grader_process import GraderRun, GraderSettings, run_grader, stop_grader
+from ..xla_flags import grader_env
 
 RECYCLE_AFTER = 100  # gradings per worker process before a fresh one: bounds what it accumulates
 
@@ -49,15 +50,16 @@ class WorkerFault(Exception):
 class GradingWorker:
     """A long-lived ``jaxgrade`` grading process, started on first use and restarted when needed.
 
-    ``env``: the worker's environment (None: this process's). ``fallback``: when the
+    ``env``: the worker's environment (None: this process's); ``gpu``: it grades the GPU
+    tier (``xla_flags.grader_env``). ``fallback``: when the
     worker fails a grading, grade that submission again in a fresh ``jaxgrade grade``
     process (True in production; tests may turn it off to see the worker's own result).
     """
 
     def __init__(self, *, python: str = sys.executable, env: dict | None = None, fallback: bool = True,
-                 recycle_after: int = RECYCLE_AFTER):
+                 recycle_after: int = RECYCLE_AFTER, gpu: bool = False):
         self.python = python
-        self.env = env
+        self.env = grader_env(env, gpu=gpu)  # XLA's fast compiles, as `jaxgrade grade` has them
         self.fallback = fallback
         self.recycle_after = recycle_after
         self.gradings = 0  # by the current process

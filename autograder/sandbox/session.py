@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..child import codec
 from ..vocabulary import RUN_AS
-from .xla_flags import child_xla_flags
+from ..xla_flags import child_xla_flags
 
 CHILD_RUNTIME = Path(__file__).resolve().parent.parent / "child"
 BOOTSTRAP = (

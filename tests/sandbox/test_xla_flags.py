@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder.sandbox import Limits, xla_flags
+from autograder import xla_flags
+from autograder.sandbox import Limits
 from autograder.sandbox.session import ChildSession
 from tests.sandbox.conftest import stage_toy_module
 
@@ -77,3 +78,38 @@ def test_a_sandboxed_child_runs_with_the_flags_and_computes_the_same_value(tmp_p
 
     expected = float(np.sum(np.sin(np.arange(1000, dtype=np.float32)) ** 2, dtype=np.float64))
     assert value == pytest.approx(expected, rel=1e-5)  # float32: the same sum, up to rounding
+
+
+def test_the_grader_gets_the_compile_flags_unless_its_environment_sets_xla_flags(monkeypatch):
+    monkeypatch.setattr(xla_flags, "installed_jaxlib", lambda: "0.10.2")
+    fast = " ".join(xla_flags.COMPILE_FLAGS)
+    assert xla_flags.grader_xla_flags(gpu=False, environ={}) == fast
+    assert xla_flags.grader_xla_flags(gpu=True, environ={}) is None
+    assert xla_flags.grader_xla_flags(gpu=False, environ={"XLA_FLAGS": ""}) is None  # the instructor's, even empty
+    assert xla_flags.grader_env({"PATH": "/bin"}, gpu=False) == {"PATH": "/bin", "XLA_FLAGS": fast}
+    assert xla_flags.grader_env({"XLA_FLAGS": "--mine"}, gpu=False) == {"XLA_FLAGS": "--mine"}
+    monkeypatch.setattr(xla_flags, "installed_jaxlib", lambda: "0.99.0")
+    assert xla_flags.grader_env({}, gpu=False) == {}
+
+
+def test_jaxgrade_grade_and_the_batch_worker_start_their_jax_with_the_grader_flags(monkeypatch, tmp_path):
+    from click.testing import CliRunner
+
+    from autograder import cli
+    from autograder.batch.worker import GradingWorker
+
+    expected = xla_flags.grader_xla_flags(gpu=False, environ={})
+    monkeypatch.setenv("XLA_FLAGS", "")  # recorded, so that what the command sets is undone after the test
+    monkeypatch.delenv("XLA_FLAGS")
+    seen = {}
+
+    def fake_grade(**kwargs):
+        seen["flags"] = os.environ.get("XLA_FLAGS")
+        raise RuntimeError("stop here")
+
+    monkeypatch.setattr(cli, "grade_submission", fake_grade)
+    outcome = CliRunner().invoke(cli.main, ["grade", str(tmp_path), "--assignment", "grad_forces",
+                                                       "--results", str(tmp_path / "results.json")])
+    assert seen == {"flags": expected}, outcome.output
+    assert GradingWorker(env={}).env.get("XLA_FLAGS") == expected
+    assert "XLA_FLAGS" not in GradingWorker(env={}, gpu=True).env
