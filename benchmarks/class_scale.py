@@ -158,9 +158,11 @@ print(json.dumps(rows))
 
 def breakdown(assignment: str, scratch: Path) -> list[dict]:
     case = next(c for c in corpus_cases(assignment) if "correct" in c.parts)
+    from autograder.xla_flags import grader_env
+
+    env = grader_env(dict(os.environ, PYTHONPATH=str(ROOT)), gpu=False)  # the XLA flags `jaxgrade grade` runs with
     out = subprocess.run([sys.executable, "-c", BREAKDOWN, str(case), assignment, str(scratch / "b.json")],
-                         cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)), capture_output=True, text=True,
-                         check=True)
+                         cwd=ROOT, env=env, capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
