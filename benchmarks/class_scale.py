@@ -9,7 +9,7 @@ checkout, e.g. the main branch) or this tree with ``reuse=False`` (one
 by assignment, so load from other processes hits both alike; compare their
 ratio, not the seconds. Reported: total and per-grading wall time, the figure
 for 200 students x 6 assignments, peak memory of one grading (the largest
-grader process plus the largest sandboxed child: the 768 MB target) and of the
+grader process plus the largest sandboxed child and verifier: the 768 MB target) and of the
 whole batch, the ratio to the floor (a fresh process that imports JAX and calls
 the reference once), and where one grading's time goes (``--breakdown``).
 
@@ -66,7 +66,7 @@ class TreeSampler(threading.Thread):
     def __init__(self, pid: int, interval: float = 0.25):
         super().__init__(daemon=True)
         self.pid, self.interval = pid, interval
-        self.peak_total = self.peak_grader = self.peak_child = 0
+        self.peak_total = self.peak_grader = self.peak_child = self.peak_verifier = 0
         self.done = threading.Event()
 
     def run(self) -> None:
@@ -87,6 +87,8 @@ class TreeSampler(threading.Thread):
                 total += rss
                 if "jaxgrade_child" in cmd:
                     self.peak_child = max(self.peak_child, rss)
+                elif "jaxgrade_verifier" in cmd:  # the grading's second confined process (exported programs)
+                    self.peak_verifier = max(self.peak_verifier, rss)
                 elif "batch.worker" in cmd or " grade " in cmd:
                     self.peak_grader = max(self.peak_grader, rss)
             self.peak_total = max(self.peak_total, total)
@@ -113,7 +115,8 @@ def grade_class(tree: Path, folder: Path, assignment: str, out: Path, *, jobs: i
     for results in sorted((out / f"{assignment}-results").glob("*.json")):
         scores[results.stem] = json.loads(results.read_text()).get("score")
     return {"wall_s": wall, "exit": code, "scores": scores, "peak_total_mb": sampler.peak_total / 2**20,
-            "peak_grader_mb": sampler.peak_grader / 2**20, "peak_child_mb": sampler.peak_child / 2**20}
+            "peak_grader_mb": sampler.peak_grader / 2**20, "peak_child_mb": sampler.peak_child / 2**20,
+            "peak_verifier_mb": sampler.peak_verifier / 2**20}
 
 
 # -- where one grading's time goes -------------------------------------------------
@@ -182,6 +185,11 @@ def summarise(runs: dict, size: int, jobs: int) -> dict:
             "class_200x6_min": total / n * CLASS_SIZE * 6 / 60, "core_s_per_grading": total * jobs / n}
 
 
+def _one_grading_mb(run: dict) -> float:
+    """An upper bound on one grading's memory: its largest grader, child and verifier processes."""
+    return run["peak_grader_mb"] + run["peak_child_mb"] + run.get("peak_verifier_mb", 0.0)
+
+
 def to_markdown(report: dict) -> str:
     new, base = report["summary"]["this"], report["summary"]["baseline"]
     lines = [
@@ -205,21 +213,22 @@ def to_markdown(report: dict) -> str:
               "student is still graded in a fresh sandboxed child of their own. Rerun on a quiet machine: "
               "`python -m benchmarks.class_scale --baseline <other checkout>` (`--quick`: 4 per assignment).", "",
               "| assignment | baseline (s) | this tree (s) | ratio | floor (s) | per grading / floor | scores equal "
-              "| peak grader + child (MB): baseline / this | peak of the whole batch (MB) |",
+              "| peak grader + child + verifier (MB): baseline / this | peak of the whole batch (MB) |",
               "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for a, row in report["assignments"].items():
         b, t = row["baseline"], row["this"]
         per = t["wall_s"] * report["jobs"] / report["size"]
-        one = t["peak_grader_mb"] + t["peak_child_mb"]
-        base_one = b["peak_grader_mb"] + b["peak_child_mb"]
+        one = _one_grading_mb(t)
+        base_one = _one_grading_mb(b)
         lines.append(f"| {a} | {b['wall_s']:.1f} | {t['wall_s']:.1f} | {t['wall_s'] / b['wall_s']:.2f}x | "
                      f"{row['floor_s']:.2f} | {per / row['floor_s']:.1f}x | "
                      f"{'yes' if b['scores'] == t['scores'] else 'NO'} | {base_one:.0f} / {one:.0f} | "
                      f"{t['peak_total_mb']:.0f} |")
     lines += ["", "Per grading / floor: core-seconds per grading in the batch over the floor (a fresh process "
-              f"importing JAX and calling the reference once). Peak grader + child: the largest grading process "
-              f"plus the largest sandboxed child seen (target <= {TARGET_MB:g} MB; the two maxima may come from "
-              "different moments, so their sum bounds one grading from above). Scores equal: whether both "
+              f"importing JAX and calling the reference once). Peak grader + child + verifier: the largest "
+              f"grading process plus the largest sandboxed child and verifier seen (target <= {TARGET_MB:g} MB; the "
+              "maxima may come from different moments, so their sum bounds one grading from above; a baseline "
+              "run without the verifier's column counts grader and child only). Scores equal: whether both "
               "trees gave every submission the same score; a baseline that is an older grader scores "
               "differently wherever its checks have changed since (new checks, points moved, evidence "
               "the older one could be fooled by), so a NO there compares two gradings, not a fault; "
