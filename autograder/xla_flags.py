@@ -23,7 +23,9 @@ The grader's own process compiles too: the reference on the seeded inputs, and a
 diagnosis's variants of a wrong step (hmc's twelve variants in one program took
 the grader from 390 MB to 600 MB at XLA's defaults, to 425 MB with these
 flags). ``grader_xla_flags`` gives it the same compile flags, unless
-``XLA_FLAGS`` is already set: an instructor's own flags are never overridden.
+``XLA_FLAGS`` is already set (an instructor's own flags are never overridden)
+or its JAX may compile for a GPU (a GPU plugin is installed and
+``JAX_PLATFORMS`` is not ``cpu``): the flags were tried on CPUs only.
 """
 from __future__ import annotations
 
@@ -74,7 +76,17 @@ def grader_xla_flags(*, gpu: bool, environ: Mapping[str, str] | None = None) -> 
     environ = os.environ if environ is None else environ
     if "XLA_FLAGS" in environ or gpu or not compile_flags_known(installed_jaxlib()):
         return None
+    if environ.get("JAX_PLATFORMS") != "cpu" and accelerator_plugin_installed():
+        return None  # the grader's JAX would compile for a GPU: these flags were never tried there
     return " ".join(COMPILE_FLAGS)
+
+
+@functools.cache
+def accelerator_plugin_installed() -> bool:
+    """Whether a JAX plugin for a GPU or another accelerator is installed (JAX finds them the same two ways)."""
+    import importlib.util
+
+    return importlib.util.find_spec("jax_plugins") is not None or bool(metadata.entry_points(group="jax_plugins"))
 
 
 def grader_env(env: Mapping[str, str] | None = None, *, gpu: bool) -> dict:

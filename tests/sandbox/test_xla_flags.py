@@ -82,14 +82,18 @@ def test_a_sandboxed_child_runs_with_the_flags_and_computes_the_same_value(tmp_p
 
 def test_the_grader_gets_the_compile_flags_unless_its_environment_sets_xla_flags(monkeypatch):
     monkeypatch.setattr(xla_flags, "installed_jaxlib", lambda: "0.10.2")
+    monkeypatch.setattr(xla_flags, "accelerator_plugin_installed", lambda: False)
     fast = " ".join(xla_flags.COMPILE_FLAGS)
     assert xla_flags.grader_xla_flags(gpu=False, environ={}) == fast
     assert xla_flags.grader_xla_flags(gpu=True, environ={}) is None
     assert xla_flags.grader_xla_flags(gpu=False, environ={"XLA_FLAGS": ""}) is None  # the instructor's, even empty
     assert xla_flags.grader_env({"PATH": "/bin"}, gpu=False) == {"PATH": "/bin", "XLA_FLAGS": fast}
     assert xla_flags.grader_env({"XLA_FLAGS": "--mine"}, gpu=False) == {"XLA_FLAGS": "--mine"}
+    monkeypatch.setattr(xla_flags, "accelerator_plugin_installed", lambda: True)  # its JAX may pick a GPU
+    assert xla_flags.grader_xla_flags(gpu=False, environ={}) is None
+    assert xla_flags.grader_xla_flags(gpu=False, environ={"JAX_PLATFORMS": "cpu"}) == fast
     monkeypatch.setattr(xla_flags, "installed_jaxlib", lambda: "0.99.0")
-    assert xla_flags.grader_env({}, gpu=False) == {}
+    assert xla_flags.grader_env({"JAX_PLATFORMS": "cpu"}, gpu=False) == {"JAX_PLATFORMS": "cpu"}
 
 
 def test_jaxgrade_grade_and_the_batch_worker_start_their_jax_with_the_grader_flags(monkeypatch, tmp_path):
