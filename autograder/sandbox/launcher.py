@@ -198,7 +198,7 @@ def _threads_of_uid(uid: int) -> int:
     return total
 
 
-def _process_limit(limits: dict, cgroup: dict) -> str:
+def _process_limit(limits: dict, cgroup: dict, *, own_user: bool) -> str:
     # Where the cgroup's pids.max binds the child's own tree, it alone is the limit.
     # RLIMIT_NPROC counts every task of the real uid machine-wide, and concurrent
     # gradings share that uid: a limit set now as "what the uid runs + the allowance"
@@ -218,9 +218,13 @@ def _process_limit(limits: dict, cgroup: dict) -> str:
         raise Skipped("RLIMIT_NPROC is set, but the kernel never applies it to root (uid 0), and no cgroup "
                       f"binds instead ({cgroup.get('unavailable', 'no pids controller')})")
     others = _threads_of_uid(uid) - 1  # this process is part of the child's own budget
-    _set_limit(resource.RLIMIT_NPROC, others + limits["nproc"])
+    # Under the grader's own uid (no user of its own), that user's other processes keep
+    # growing after this snapshot: leave them room, or the child's next thread fails.
+    room = 0 if own_user else limits["shared_uid_room"]
+    _set_limit(resource.RLIMIT_NPROC, others + limits["nproc"] + room)
+    shared = f" + {room} of room for the user's other processes (uid {uid} is shared)" if room else ""
     return (f"RLIMIT_NPROC {others} + {limits['nproc']} tasks for uid {uid} "
-            "(processes and threads, the child itself included)")
+            f"(processes and threads, the child itself included){shared}")
 
 
 def _no_new_privileges() -> str:
@@ -278,7 +282,8 @@ def confine(config: dict) -> dict:
     _attempt(report, "network_namespace", lambda: _network_namespace(config))
     _attempt(report, "separate_user", lambda: _separate_user(config))
     _attempt(report, "no_capabilities", lambda: _no_capabilities(config))
-    _attempt(report, "process_limit", lambda: _process_limit(limits, cgroup))
+    own_user = report["separate_user"]["active"]
+    _attempt(report, "process_limit", lambda: _process_limit(limits, cgroup, own_user=own_user))
     _attempt(report, "no_new_privileges", _no_new_privileges)
     _landlock(config, report)
     _attempt(report, "seccomp", lambda: _seccomp(config))

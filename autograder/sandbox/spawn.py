@@ -35,6 +35,18 @@ def _default_nproc() -> int:
     return 128 + 4 * (os.cpu_count() or 1)
 
 
+def _default_shared_uid_room() -> int:
+    # Without a user of its own (a grader run by a normal user) and without a cgroup,
+    # the child's RLIMIT_NPROC counts every task of that user, and is set on top of a
+    # snapshot taken at launch. What the user's other processes start while the child
+    # lives (the grader's own JAX, the verifier, parallel gradings, each with thread
+    # pools like the child's) would otherwise come out of the child's allowance: one
+    # suite run as a normal user on 2 cores grew the user's tasks past the snapshot's
+    # 136 of room, and the child's OpenBLAS and XLA threads could not start. Four
+    # allowances of room; a fork bomb is still stopped, a few hundred tasks later.
+    return 4 * _default_nproc()
+
+
 @dataclass(frozen=True)
 class Limits:
     """Resource limits for one child.
@@ -45,6 +57,9 @@ class Limits:
     nproc: tasks (processes + threads) the child's whole tree may run, itself
         included: the cgroup's pids.max, or where none binds, RLIMIT_NPROC on top
         of what its uid already runs (the kernel counts per uid).
+    shared_uid_room: where RLIMIT_NPROC is the limit and the child has no user of
+        its own (the grader's uid, shared with everything that user runs), room on
+        top of ``nproc`` for the user's other processes to grow meanwhile.
     fsize_bytes: largest file it may write, its stdout/stderr files included.
     cpu_seconds: CPU time of the whole child, a backstop behind wall-clock timeouts.
     scratch_bytes: everything in scratch together, watched by the grader (scratch_watch.py).
@@ -52,6 +67,7 @@ class Limits:
 
     memory_bytes: int = 4 * GiB
     nproc: int = field(default_factory=_default_nproc)
+    shared_uid_room: int = field(default_factory=_default_shared_uid_room)
     fsize_bytes: int = 64 * MiB
     cpu_seconds: int = 600
     scratch_bytes: int = SCRATCH_LIMIT_MB * MiB

@@ -44,3 +44,19 @@ def test_jax_jit_works_in_x64_under_default_limits(run_hostile):
     assert (seen["value"], seen["dtype"]) == (2.0, "float64"), (
         f"expected jit(x + 1)(1.0) == 2.0 as float64 in the sandbox, saw {seen}")
     assert seen["grad"] == [0.0, 2.0, 4.0], f"expected grad of sum(x**2) at [0,1,2] = [0,2,4], saw {seen['grad']}"
+
+
+@pytest.mark.parametrize("own_user", [True, False])
+def test_a_uid_shared_with_the_grader_leaves_room_for_its_other_processes(monkeypatch, own_user):
+    """RLIMIT_NPROC counts every task of the uid and is set on top of a snapshot: under the grader's own
+    uid (a normal user) the user's other processes keep growing, so the limit leaves them room."""
+    from autograder.sandbox import launcher
+
+    set_to = {}
+    monkeypatch.setattr(launcher.os, "getuid", lambda: 1001)
+    monkeypatch.setattr(launcher, "_threads_of_uid", lambda uid: 41)  # 40 others and this process
+    monkeypatch.setattr(launcher, "_set_limit", lambda which, soft, hard=None: set_to.update(soft=soft))
+    detail = launcher._process_limit({"nproc": 10, "shared_uid_room": 100}, {}, own_user=own_user)
+    assert set_to == {"soft": 40 + 10 + (0 if own_user else 100)}, detail
+    assert ("room for the user's other processes" in detail) == (not own_user), detail
+    assert Limits().shared_uid_room >= 2 * Limits().nproc  # room for the grader, its verifier and a sibling
