@@ -87,11 +87,9 @@ def grade(submission, assignment, results_path, run_as, budget, hidden_visibilit
     Exits 0 whenever a results file was written, however the submission fared.
     """
     from .results import possible_score
-    from .xla_flags import grader_xla_flags
+    from .xla_flags import use_grader_flags
 
-    flags = grader_xla_flags(gpu=gpu)  # before this process's JAX starts its backend
-    if flags:
-        os.environ["XLA_FLAGS"] = flags
+    use_grader_flags(gpu=gpu)  # before this process's JAX starts its backend
     try:
         data = grade_submission(
             submission=submission,

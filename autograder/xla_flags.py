@@ -91,10 +91,12 @@ def accelerator_plugin_installed() -> bool:
     return importlib.util.find_spec("jax_plugins") is not None or bool(metadata.entry_points(group="jax_plugins"))
 
 
-def grader_env(env: Mapping[str, str] | None = None, *, gpu: bool) -> dict:
-    """A copy of ``env`` (default: this process's environment) with the grader's XLA flags added."""
-    env = dict(os.environ if env is None else env)
-    flags = grader_xla_flags(gpu=gpu, environ=env)
+def use_grader_flags(*, gpu: bool) -> None:
+    """Give this process the grader's XLA flags (``grader_xla_flags``); call it before JAX starts.
+
+    Each grader process decides for itself, so that the flags match the jaxlib of
+    the interpreter that runs it.
+    """
+    flags = grader_xla_flags(gpu=gpu)
     if flags:
-        env["XLA_FLAGS"] = flags
-    return env
+        os.environ["XLA_FLAGS"] = flags

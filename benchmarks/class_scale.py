@@ -124,6 +124,8 @@ BREAKDOWN = r"""
 import collections, json, sys, time
 from pathlib import Path
 t0 = time.perf_counter()
+from autograder.xla_flags import use_grader_flags
+use_grader_flags(gpu=False)  # the XLA flags `jaxgrade grade` runs with
 import jax  # noqa: F401
 t_jax = time.perf_counter() - t0
 from autograder import grading
@@ -161,11 +163,9 @@ print(json.dumps(rows))
 
 def breakdown(assignment: str, scratch: Path) -> list[dict]:
     case = next(c for c in corpus_cases(assignment) if "correct" in c.parts)
-    from autograder.xla_flags import grader_env
-
-    env = grader_env(dict(os.environ, PYTHONPATH=str(ROOT)), gpu=False)  # the XLA flags `jaxgrade grade` runs with
     out = subprocess.run([sys.executable, "-c", BREAKDOWN, str(case), assignment, str(scratch / "b.json")],
-                         cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+                         cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)), capture_output=True, text=True,
+                         check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 

@@ -38,7 +38,6 @@ from pathlib import Path
 
 from .. import results as results_mod
 from ..grader_process import GraderRun, GraderSettings, run_grader, stop_grader
-from ..xla_flags import grader_env
 
 RECYCLE_AFTER = 100  # gradings per worker process before a fresh one: bounds what it accumulates
 
@@ -51,7 +50,7 @@ class GradingWorker:
     """A long-lived ``jaxgrade`` grading process, started on first use and restarted when needed.
 
     ``env``: the worker's environment (None: this process's); ``gpu``: it grades the GPU
-    tier (``xla_flags.grader_env``). ``fallback``: when the
+    tier (the worker then keeps XLA's default flags, see ``xla_flags``). ``fallback``: when the
     worker fails a grading, grade that submission again in a fresh ``jaxgrade grade``
     process (True in production; tests may turn it off to see the worker's own result).
     """
@@ -59,7 +58,8 @@ class GradingWorker:
     def __init__(self, *, python: str = sys.executable, env: dict | None = None, fallback: bool = True,
                  recycle_after: int = RECYCLE_AFTER, gpu: bool = False):
         self.python = python
-        self.env = grader_env(env, gpu=gpu)  # XLA's fast compiles, as `jaxgrade grade` has them
+        self.env = env
+        self.gpu = gpu
         self.fallback = fallback
         self.recycle_after = recycle_after
         self.gradings = 0  # by the current process
@@ -81,8 +81,9 @@ class GradingWorker:
             return
         self.close()
         reply_r, reply_w = os.pipe()
-        argv = [self.python, "-c", "import sys; from autograder.batch.worker import serve; serve(int(sys.argv[1]))",
-                str(reply_w)]
+        serve_call = "serve(int(sys.argv[1]), gpu=sys.argv[2] == '1')"
+        argv = [self.python, "-c", f"import sys; from autograder.batch.worker import serve; {serve_call}",
+                str(reply_w), "1" if self.gpu else "0"]
         try:
             self._proc = subprocess.Popen(
                 argv, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=self.env,
@@ -219,10 +220,16 @@ def _with_output_to(path: str, work) -> None:
             os.close(fd)
 
 
-def serve(reply_fd: int) -> None:
-    """Grade each request read from stdin; reply on ``reply_fd``; stop at end of input."""
+def serve(reply_fd: int, *, gpu: bool = False) -> None:
+    """Grade each request read from stdin; reply on ``reply_fd``; stop at end of input.
+
+    ``gpu``: the gradings run the GPU tier (XLA's flags, as in ``jaxgrade grade``).
+    """
     import traceback
 
+    from ..xla_flags import use_grader_flags
+
+    use_grader_flags(gpu=gpu)  # before JAX starts: the flags `jaxgrade grade` runs with
     from ..grading import grade_submission  # noqa: F401  (imports JAX and the checks now, once)
 
     for line in sys.stdin:

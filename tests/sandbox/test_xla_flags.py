@@ -87,20 +87,17 @@ def test_the_grader_gets_the_compile_flags_unless_its_environment_sets_xla_flags
     assert xla_flags.grader_xla_flags(gpu=False, environ={}) == fast
     assert xla_flags.grader_xla_flags(gpu=True, environ={}) is None
     assert xla_flags.grader_xla_flags(gpu=False, environ={"XLA_FLAGS": ""}) is None  # the instructor's, even empty
-    assert xla_flags.grader_env({"PATH": "/bin"}, gpu=False) == {"PATH": "/bin", "XLA_FLAGS": fast}
-    assert xla_flags.grader_env({"XLA_FLAGS": "--mine"}, gpu=False) == {"XLA_FLAGS": "--mine"}
     monkeypatch.setattr(xla_flags, "accelerator_plugin_installed", lambda: True)  # its JAX may pick a GPU
     assert xla_flags.grader_xla_flags(gpu=False, environ={}) is None
     assert xla_flags.grader_xla_flags(gpu=False, environ={"JAX_PLATFORMS": "cpu"}) == fast
     monkeypatch.setattr(xla_flags, "installed_jaxlib", lambda: "0.99.0")
-    assert xla_flags.grader_env({"JAX_PLATFORMS": "cpu"}, gpu=False) == {"JAX_PLATFORMS": "cpu"}
+    assert xla_flags.grader_xla_flags(gpu=False, environ={"JAX_PLATFORMS": "cpu"}) is None
 
 
-def test_jaxgrade_grade_and_the_batch_worker_start_their_jax_with_the_grader_flags(monkeypatch, tmp_path):
+def test_jaxgrade_grade_gives_its_own_jax_the_grader_flags(monkeypatch, tmp_path):
     from click.testing import CliRunner
 
     from autograder import cli
-    from autograder.batch.worker import GradingWorker
 
     expected = xla_flags.grader_xla_flags(gpu=False, environ={})
     monkeypatch.setenv("XLA_FLAGS", "")  # recorded, so that what the command sets is undone after the test
@@ -113,7 +110,18 @@ def test_jaxgrade_grade_and_the_batch_worker_start_their_jax_with_the_grader_fla
 
     monkeypatch.setattr(cli, "grade_submission", fake_grade)
     outcome = CliRunner().invoke(cli.main, ["grade", str(tmp_path), "--assignment", "grad_forces",
-                                                       "--results", str(tmp_path / "results.json")])
+                                            "--results", str(tmp_path / "results.json")])
     assert seen == {"flags": expected}, outcome.output
-    assert GradingWorker(env={}).env.get("XLA_FLAGS") == expected
-    assert "XLA_FLAGS" not in GradingWorker(env={}, gpu=True).env
+
+
+@pytest.mark.parametrize("gpu", [False, True])
+def test_the_batch_worker_process_gives_its_own_jax_the_grader_flags(gpu):
+    """The worker decides in its own interpreter (its jaxlib), before JAX starts, as `jaxgrade grade` does."""
+    code = ("import os, sys; from autograder.batch.worker import serve; serve(1, gpu=sys.argv[1] == '1'); "
+            "import jax; jax.numpy.zeros(1).block_until_ready(); print(os.environ.get('XLA_FLAGS'))")
+    env = {k: v for k, v in os.environ.items() if k != "XLA_FLAGS"}
+    done = subprocess.run([sys.executable, "-c", code, "1" if gpu else "0"], env=dict(env, JAX_PLATFORMS="cpu"),
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert done.returncode == 0, done.stderr[-2000:]
+    expected = None if gpu else xla_flags.grader_xla_flags(gpu=False, environ={"JAX_PLATFORMS": "cpu"})
+    assert done.stdout.strip().splitlines()[-1] == str(expected)
