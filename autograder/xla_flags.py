@@ -32,6 +32,7 @@ or its JAX may compile for a GPU (a GPU plugin is installed and
 from __future__ import annotations
 
 import functools
+import importlib.util
 import os
 from collections.abc import Mapping
 from importlib import metadata
@@ -58,15 +59,13 @@ def compile_flags_known(version: str | None) -> bool:
     return version is not None and version.startswith(COMPILE_FLAGS_TESTED)
 
 
-def child_xla_flags(*, gpu: bool, jaxlib_version: str | None = None) -> str:
+def child_xla_flags(*, gpu: bool) -> str:
     """``XLA_FLAGS`` for a sandboxed child; ``gpu``: the child runs the GPU tier.
 
-    ``jaxlib_version``: the jaxlib the child imports (default: the installed one,
-    which is the child's: it runs this interpreter).
+    The child runs this interpreter, so the installed jaxlib is the one it imports.
     """
-    version = installed_jaxlib() if jaxlib_version is None else jaxlib_version
-    flags = THREAD_FLAGS if gpu or not compile_flags_known(version) else THREAD_FLAGS + COMPILE_FLAGS
-    return " ".join(flags)
+    fast = not gpu and compile_flags_known(installed_jaxlib())
+    return " ".join(THREAD_FLAGS + COMPILE_FLAGS if fast else THREAD_FLAGS)
 
 
 def grader_xla_flags(*, gpu: bool, environ: Mapping[str, str] | None = None) -> str | None:
@@ -86,8 +85,6 @@ def grader_xla_flags(*, gpu: bool, environ: Mapping[str, str] | None = None) -> 
 @functools.cache
 def accelerator_plugin_installed() -> bool:
     """Whether a JAX plugin for a GPU or another accelerator is installed (JAX finds them the same two ways)."""
-    import importlib.util
-
     return importlib.util.find_spec("jax_plugins") is not None or bool(metadata.entry_points(group="jax_plugins"))
 
 
