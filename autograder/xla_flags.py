@@ -19,7 +19,8 @@ Two guards:
   (``COMPILE_FLAGS_TESTED``: the lock's); any other jaxlib gets the thread flag
   alone, as before. A test fails when the lock moves to an untested jaxlib.
 - A child in GPU mode (the GPU tier) keeps XLA's optimised code: the optimisation
-  level also applies to GPU kernels, whose run time that tier measures.
+  level also applies to GPU kernels; that tier runs its integrations at full size,
+  where run time outweighs compile time; and the flags were never tried on a GPU.
 
 The grader's own process compiles too: the reference on the seeded inputs, and a
 diagnosis's variants of a wrong step (hmc's twelve variants in one program took
