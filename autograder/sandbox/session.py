@@ -176,6 +176,10 @@ class ChildSession:
         env = {
             "XLA_FLAGS": child_xla_flags(gpu=self.gpu),  # one compile thread; fast compiles (xla_flags.py)
             "XLA_PYTHON_CLIENT_PREALLOCATE": "false",  # the grader shares the GPU with us
+            # OpenBLAS raises SIGINT in its process when it cannot start a thread, which the
+            # student would read as "Your code raised KeyboardInterrupt" (seen under a shared
+            # uid's process limit); the child computes on one thread anyway, so it starts none.
+            "OPENBLAS_NUM_THREADS": "1",
             # Outside GPU mode the child could not open a GPU anyway: say so, and skip CUDA's probing.
             "JAX_PLATFORMS": os.environ.get("JAX_PLATFORMS", "") if self.gpu else "cpu",
         }

@@ -60,3 +60,38 @@ def test_a_uid_shared_with_the_grader_leaves_room_for_its_other_processes(monkey
     assert set_to == {"soft": 40 + 10 + (0 if own_user else 100)}, detail
     assert ("room for the user's other processes" in detail) == (not own_user), detail
     assert Limits().shared_uid_room >= 2 * Limits().nproc  # room for the grader, its verifier and a sibling
+
+
+BLAS_MODULE = '''
+import os
+
+
+def blas_threads():
+    """Threads this process gains when SciPy's OpenBLAS loads (NumPy's loaded with the child)."""
+    before = len(os.listdir("/proc/self/task"))
+    import scipy.linalg  # noqa: F401
+
+    return len(os.listdir("/proc/self/task")) - before
+'''
+
+
+@pytest.mark.slow
+def test_the_child_starts_no_openblas_threads(tmp_path_factory, sandbox_uid):
+    """OpenBLAS raises SIGINT when a thread cannot start (a KeyboardInterrupt blamed on the student's code):
+    the child, one compute thread by design, asks it for none. Control: without the setting it starts some."""
+    import os
+
+    from autograder.sandbox.session import ChildSession
+    from tests.sandbox.conftest import stage_toy_module
+
+    staged = stage_toy_module(tmp_path_factory, BLAS_MODULE)
+    run_as = str(sandbox_uid) if sandbox_uid is not None else None
+    call = {"op": "call", "module": "toy", "function": "blas_threads", "args": [], "kwargs": {}, "transforms": []}
+    gained = {}
+    for label, extra_env in (("child", {}), ("without the setting", {"OPENBLAS_NUM_THREADS": ""})):
+        with ChildSession(staged_dir=staged, limits=Limits(), run_as=run_as, extra_env=extra_env) as session:
+            session.request({"op": "import", "module": "toy"}, timeout=120)
+            gained[label] = session.request(call, timeout=60)
+    assert gained["child"] == 0, f"the child started OpenBLAS threads: {gained}"
+    if (os.cpu_count() or 1) > 1:
+        assert gained["without the setting"] > 0, f"the control started no OpenBLAS thread: {gained}"
